@@ -1,0 +1,83 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import rawBody from 'fastify-raw-body';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import type { Pool } from './db/pool.js';
+import rateLimit from '@fastify/rate-limit';
+import { accountRoutes } from './accounts/routes.js';
+import { checkoutRoutes } from './checkout/routes.js';
+import { entitlementRoutes } from './entitlements/routes.js';
+import { bearerVerifier, requireBearer, tokenFingerprint } from './http/auth.js';
+import { AppError } from './http/errors.js';
+import { eventAdminRoutes } from './webhooks/admin-routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { healthRoutes } from './http/health.js';
+import { createLogger } from './logger.js';
+import { createStripeClient, type StripeClient } from './stripe/client.js';
+
+export interface AppDeps {
+  /** An existing pool (tests, replicas); else one is opened from config. */
+  pool?: Pool;
+  stripe?: StripeClient;
+  logger?: Logger;
+  /** Skip running migrations at start (the CLI and tests that test migrations). */
+  skipMigrations?: boolean;
+}
+
+export type App = FastifyInstance & { ctx: AppContext };
+
+/** The composition root: every dependency is built or received here and handed down. */
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  let database: Database | null = null;
+  if (!deps.pool) database = await openDatabase(config.database, { onEmbeddedLog: (l) => logger.debug({ pg: l.trim() }) });
+  const pool = deps.pool ?? database!.pool;
+  if (!deps.skipMigrations) {
+    const applied = await migrate(pool);
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  }
+  if (!config.encryptionKey) {
+    logger.warn('NSELF_DB_ENCRYPTION_KEY is not set: OAuth tokens are stored unencrypted (test mode only)');
+  }
+
+  const stripe = deps.stripe ?? createStripeClient(config);
+  const ctx: AppContext = { config, pool, stripe, logger };
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+  await app.register(rawBody, { global: false, encoding: false, runFirst: true });
+
+  // Limits apply per route (onboarding, checkout), keyed by bearer token and client IP.
+  await app.register(rateLimit, {
+    global: false,
+    keyGenerator: (request) => `${request.ip}|${tokenFingerprint(request.headers.authorization)}`,
+    errorResponseBuilder: (_request, context) =>
+      new AppError(429, 'rate_limited', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`),
+  });
+
+  const auth = requireBearer(bearerVerifier(config.bearerTokens));
+  const routeOptions = { ctx, auth };
+  await app.register(healthRoutes, { ctx });
+  await app.register(accountRoutes, routeOptions);
+  await app.register(checkoutRoutes, routeOptions);
+  await app.register(entitlementRoutes, routeOptions);
+  await app.register(webhookRoutes, routeOptions);
+  await app.register(eventAdminRoutes, routeOptions);
+
+  app.addHook('onClose', async () => {
+    await database?.close();
+  });
+  return Object.assign(app, { ctx }) as unknown as App;
+}

@@ -1,0 +1,32 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { Unauthorized } from './errors.js';
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/**
+ * Builds a bearer check over several accepted tokens (rotation). Comparing SHA-256
+ * digests keeps every comparison the same length, so timingSafeEqual never leaks a length,
+ * and every accepted token is compared so the time does not depend on which one matched.
+ */
+export function bearerVerifier(tokens: string[]): (header: string | undefined) => boolean {
+  const accepted = tokens.map(digest);
+  return (header) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    const presented = digest(m?.[1] ?? '');
+    let ok = false;
+    for (const token of accepted) ok = timingSafeEqual(presented, token) || ok;
+    return ok && m !== null;
+  };
+}
+
+export function requireBearer(verify: (header: string | undefined) => boolean) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (!verify(request.headers.authorization)) throw new Unauthorized();
+  };
+}
+
+/** A short, non-reversible tag of the presented token, for rate-limit keys and logs. */
+export function tokenFingerprint(header: string | undefined): string {
+  return digest(header ?? '').subarray(0, 8).toString('hex');
+}

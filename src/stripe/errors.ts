@@ -1,0 +1,53 @@
+import Stripe from 'stripe';
+import { AppError } from '../http/errors.js';
+
+/** A failed Stripe call, carrying Stripe's request id so operators can find it in the Dashboard. */
+export class StripeUpstream extends AppError {
+  constructor(status: number, code: string, message: string, details: Record<string, unknown>) {
+    super(status, code, message, details);
+  }
+}
+
+function detailsOf(err: Stripe.errors.StripeError): Record<string, unknown> {
+  const details: Record<string, unknown> = { stripe_request_id: err.requestId ?? null };
+  if (err.code) details.stripe_code = err.code;
+  if (err.param) details.param = err.param;
+  if (err.statusCode) details.stripe_status = err.statusCode;
+  return details;
+}
+
+/**
+ * Maps a Stripe SDK error to our error shape: Stripe's 4xx meanings about the request
+ * (a missing price, a bad parameter) stay 400; credentials, rate limits, Stripe outages
+ * and network failures are upstream problems (502), and a timeout is 504.
+ */
+export function mapStripeError(err: unknown): AppError | null {
+  if (!(err instanceof Stripe.errors.StripeError)) return null;
+  const details = detailsOf(err);
+  if (err instanceof Stripe.errors.StripeConnectionError) {
+    const timedOut = /timeout/i.test(err.message);
+    return new StripeUpstream(
+      timedOut ? 504 : 502,
+      timedOut ? 'stripe_timeout' : 'stripe_unreachable',
+      timedOut ? 'Stripe did not answer in time' : 'Stripe could not be reached',
+      details,
+    );
+  }
+  if (err instanceof Stripe.errors.StripeInvalidRequestError || err instanceof Stripe.errors.StripeCardError) {
+    return new StripeUpstream(400, 'stripe_invalid_request', err.message, details);
+  }
+  if (err instanceof Stripe.errors.StripeIdempotencyError) {
+    return new StripeUpstream(409, 'stripe_idempotency_error', err.message, details);
+  }
+  if (err instanceof Stripe.errors.StripeInvalidGrantError) {
+    return new StripeUpstream(400, 'invalid_grant', err.message, details);
+  }
+  if (err instanceof Stripe.errors.StripeAuthenticationError || err instanceof Stripe.errors.StripePermissionError) {
+    // Our own credentials were refused: not the caller's fault, and the message may name the key.
+    return new StripeUpstream(502, 'stripe_auth_error', 'Stripe refused the platform credentials', details);
+  }
+  if (err instanceof Stripe.errors.StripeRateLimitError) {
+    return new StripeUpstream(502, 'stripe_rate_limited', 'Stripe is rate limiting requests; retry later', details);
+  }
+  return new StripeUpstream(502, 'stripe_error', 'Stripe returned an error', details);
+}

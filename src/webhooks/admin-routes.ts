@@ -1,0 +1,6 @@
+import type { RouteOptions, ZodApp } from '../http/types.js';
+
+export async function eventAdminRoutes(app: ZodApp, opts: RouteOptions): Promise<void> {
+  void app;
+  void opts;
+}
