@@ -1,0 +1,90 @@
+import { ConfigError, loadConfig, type Config, type Env } from './config.js';
+import { openDatabase } from './db/database.js';
+import { pendingMigrations } from './db/migrate.js';
+import { createStripeClient } from './stripe/client.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  hint?: string;
+}
+
+function configChecks(config: Config): Check[] {
+  const s = config.stripe;
+  return [
+    { name: 'stripe key mode', ok: true, detail: `${s.mode} mode (${s.secretKey.slice(0, 3)}… key)` },
+    {
+      name: 'webhook secrets',
+      ok: true,
+      detail: `${s.platformWebhookSecrets.length} platform, ${s.connectWebhookSecrets.length} connect, none shared`,
+    },
+    {
+      name: 'token encryption',
+      ok: config.encryptionKey !== null || s.mode === 'test',
+      detail: config.encryptionKey ? 'on (pgp_sym_encrypt)' : 'off: OAuth tokens stored unencrypted (test mode only)',
+      hint: config.encryptionKey ? undefined : 'set NSELF_DB_ENCRYPTION_KEY (or NSELF_DB_ENCRYPTION_KEY_FILE)',
+    },
+    {
+      name: 'stripe endpoint',
+      ok: true,
+      detail: s.apiBase ? `STRIPE_API_BASE=${s.apiBase} (simulator or proxy)` : 'api.stripe.com',
+    },
+  ];
+}
+
+async function databaseChecks(config: Config): Promise<Check[]> {
+  if (!config.database.url) {
+    return [{ name: 'database', ok: true, detail: 'embedded PostgreSQL (no DATABASE_URL / POSTGRES_HOST set)' }];
+  }
+  const db = await openDatabase(config.database, { poolSize: 1 });
+  try {
+    await db.pool.query('SELECT 1');
+    const pending = await pendingMigrations(db.pool);
+    return [
+      { name: 'database', ok: true, detail: 'reachable' },
+      {
+        name: 'migrations',
+        ok: pending.length === 0,
+        detail: pending.length === 0 ? 'current' : `${pending.length} pending: ${pending.map((m) => m.name).join(', ')}`,
+        hint: pending.length === 0 ? undefined : 'run `npm run migrate` (the service also migrates at start)',
+      },
+    ];
+  } catch (err) {
+    return [{ name: 'database', ok: false, detail: (err as Error).message, hint: 'check DATABASE_URL and that PostgreSQL is running' }];
+  } finally {
+    await db.close();
+  }
+}
+
+async function stripeCheck(config: Config): Promise<Check> {
+  try {
+    const account = await createStripeClient(config, { timeoutMs: 5_000, maxNetworkRetries: 0 }).accounts.retrieve();
+    return { name: 'stripe api', ok: true, detail: `platform account ${account.id}` };
+  } catch (err) {
+    return {
+      name: 'stripe api',
+      ok: false,
+      detail: (err as Error).message.replace(/(sk|rk)_(test|live)_\w+/g, '$1_$2_***'),
+      hint: 'check STRIPE_PLATFORM_SECRET_KEY and network access to Stripe (or STRIPE_API_BASE)',
+    };
+  }
+}
+
+/** Runs every check; never throws, so the report always names each problem with a fix. */
+export async function runDoctor(env: Env = process.env): Promise<Check[]> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.problems.map((p) => ({ name: 'configuration', ok: false, detail: p, hint: 'see .env.example' }));
+  }
+  return [...configChecks(config), ...(await databaseChecks(config)), await stripeCheck(config)];
+}
+
+export function formatChecks(checks: Check[]): string {
+  return checks
+    .map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}${c.hint && !c.ok ? `\n     fix: ${c.hint}` : ''}`)
+    .join('\n');
+}
