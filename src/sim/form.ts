@@ -25,7 +25,11 @@ function decode(text: string): string {
   }
 }
 
+/** Keys that would reach Object.prototype: dropped (Stripe would reject them anyway). */
+const UNSAFE = new Set(['__proto__', 'prototype', 'constructor']);
+
 function assign(target: FormObject, parts: string[], value: string): void {
+  if (parts.some((p) => UNSAFE.has(p))) return;
   let node: FormObject = target;
   for (let i = 0; i < parts.length; i++) {
     const raw = parts[i] ?? '';

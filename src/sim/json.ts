@@ -19,11 +19,11 @@ export function clone<T extends Json>(value: T): T {
 }
 
 /** Deep-merge `patch` into `target` (objects merge, everything else replaces). */
-export function deepMerge(target: JsonObject, patch: JsonObject): JsonObject {
+export function deepMerge<T extends JsonObject>(target: T, patch: JsonObject): T {
   for (const [key, value] of Object.entries(patch)) {
     const current = target[key];
     if (isObject(value) && isObject(current)) deepMerge(current, value);
-    else target[key] = clone(value);
+    else (target as JsonObject)[key] = clone(value);
   }
   return target;
 }

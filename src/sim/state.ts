@@ -1,4 +1,5 @@
 import type { JsonObject, StripeObject } from './json.js';
+import type { Price } from './objects/catalog.js';
 
 /** An object and the account it lives under (null = the platform). */
 export interface Stored {
@@ -34,6 +35,18 @@ export interface PortalSessionRecord {
   returnUrl: string | null;
 }
 
+/** What a Checkout Session was created with but does not show: applied when it is paid. */
+export interface SessionOptions {
+  lines: Array<{ price: Price; quantity: number }>;
+  subscriptionMetadata: JsonObject;
+  subscriptionDescription: string | null;
+  applicationFeePercent: number | null;
+  paymentIntentMetadata: JsonObject;
+  paymentIntentDescription: string | null;
+  applicationFeeAmount: number | null;
+  customerCreation: string | null;
+}
+
 export interface RecordedRequest {
   id: string;
   at: string;
@@ -66,6 +79,8 @@ export interface FaultRule {
   hangMs: number;
   remaining: number;
   error: JsonObject | null;
+  /** Sent as `Stripe-Should-Retry`, which stripe-node obeys over its own rules. */
+  shouldRetry: boolean | null;
 }
 
 export interface WebhookConfig {
@@ -88,6 +103,7 @@ export class SimState {
   readonly oauthAccounts = new Set<string>();
   /** Checkout line items are not part of the session object (an expandable list). */
   readonly sessionLineItems = new Map<string, StripeObject[]>();
+  readonly sessionOptions = new Map<string, SessionOptions>();
   readonly portalSessions = new Map<string, PortalSessionRecord>();
   readonly loginLinks = new Map<string, string>();
   readonly requests: RecordedRequest[] = [];
@@ -96,6 +112,14 @@ export class SimState {
   private seq = 0;
 
   constructor(readonly webhooks: WebhookConfig) {}
+
+  /** Logs are bounded so a long `npm run dev` session does not grow without end. */
+  static readonly MAX_LOG = 5000;
+
+  log<T>(list: T[], entry: T): void {
+    list.push(entry);
+    if (list.length > SimState.MAX_LOG) list.splice(0, list.length - SimState.MAX_LOG);
+  }
 
   put<T extends StripeObject>(obj: T, owner: string | null): T {
     const existing = this.objects.get(obj.id);
@@ -141,6 +165,7 @@ export class SimState {
     this.deauthorized.clear();
     this.oauthAccounts.clear();
     this.sessionLineItems.clear();
+    this.sessionOptions.clear();
     this.portalSessions.clear();
     this.loginLinks.clear();
     this.requests.length = 0;

@@ -40,6 +40,7 @@ export function buildPayment(input: PaymentInput): { intent: PaymentIntent; char
   const created = now();
   const piId = newId('pi', 24);
   const chId = newId('ch', 24);
+  const paymentMethod = `pm_1${randomChars(23)}`;
   const intent: PaymentIntent = {
     id: piId,
     object: 'payment_intent',
@@ -66,7 +67,7 @@ export function buildPayment(input: PaymentInput): { intent: PaymentIntent; char
     metadata: input.metadata,
     next_action: null,
     on_behalf_of: null,
-    payment_method: `pm_1${randomChars(23)}`,
+    payment_method: paymentMethod,
     payment_method_configuration_details: null,
     payment_method_options: {},
     payment_method_types: ['card'],
@@ -123,7 +124,7 @@ export function buildPayment(input: PaymentInput): { intent: PaymentIntent; char
     },
     paid: true,
     payment_intent: piId,
-    payment_method: intent.payment_method,
+    payment_method: paymentMethod,
     payment_method_details: {
       card: {
         amount_authorized: input.amount,

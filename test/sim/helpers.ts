@@ -1,0 +1,137 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
+
+export const SECRET_KEY = 'sk_test_simulator0000000000000000000000000001';
+export const OTHER_KEY = 'sk_test_simulator0000000000000000000000000002';
+export const PLATFORM_SECRET = 'whsec_platform_test_secret_0000000000000001';
+export const CONNECT_SECRET = 'whsec_connect_test_secret_00000000000000001';
+export const CLIENT_ID = 'ca_SimTestClient000000000000000001';
+export const API_VERSION = '2024-12-18.acacia';
+
+export async function startTestSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  return startSimulator({
+    port: 0,
+    secretKeys: [SECRET_KEY, OTHER_KEY],
+    platformWebhookSecret: PLATFORM_SECRET,
+    connectWebhookSecret: `${CONNECT_SECRET},whsec_old_rolled_secret`,
+    clientId: CLIENT_ID,
+    retrySchedulesMs: [50, 100, 200],
+    ...opts,
+  });
+}
+
+/** The real SDK pointed at the simulator, as the service configures it. */
+export function stripeFor(sim: Simulator, key = SECRET_KEY, extra: Partial<Stripe.StripeConfig> = {}): Stripe {
+  return new Stripe(key, {
+    host: '127.0.0.1',
+    port: sim.port,
+    protocol: 'http',
+    apiVersion: API_VERSION,
+    maxNetworkRetries: 0,
+    ...extra,
+  });
+}
+
+/**
+ * stripe-node sends OAuth calls to connect.stripe.com over https whatever `host` says;
+ * this client forwards every request to the simulator instead. (Stripe.HttpClient is a class
+ * at run time but only an interface in stripe-node's typings, hence `implements`.)
+ */
+export class SimulatorHttpClient implements Stripe.HttpClient {
+  private readonly inner = Stripe.createNodeHttpClient();
+
+  constructor(private readonly port: number) {}
+
+  getClientName(): string {
+    return 'simulator';
+  }
+
+  makeRequest(
+    _host: string,
+    _port: string | number,
+    path: string,
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    headers: object,
+    requestData: string | null,
+    _protocol: Stripe.HttpProtocol,
+    timeout: number,
+  ): Promise<Stripe.HttpClientResponse> {
+    return this.inner.makeRequest('127.0.0.1', this.port, path, method, headers, requestData, 'http', timeout);
+  }
+}
+
+export function oauthStripeFor(sim: Simulator, key = SECRET_KEY): Stripe {
+  return stripeFor(sim, key, { httpClient: new SimulatorHttpClient(sim.port) });
+}
+
+export interface ReceivedDelivery {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A tiny webhook endpoint: records every delivery; `respond` decides the status code. */
+export class WebhookReceiver {
+  readonly received: ReceivedDelivery[] = [];
+  respond: (delivery: ReceivedDelivery) => number = () => 200;
+  private server: Server | null = null;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const delivery = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        this.received.push(delivery);
+        res.statusCode = this.respond(delivery);
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    const port = (this.server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${port}`;
+    return this;
+  }
+
+  events(path?: string): Stripe.Event[] {
+    return this.received.filter((d) => path === undefined || d.path === path).map((d) => JSON.parse(d.body) as Stripe.Event);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}
+
+export async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() - started > timeoutMs) throw new Error('waitFor: timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function control<T = Record<string, unknown>>(sim: Simulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${sim.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** An Express account that finished onboarding (through the control API). */
+export async function onboardedAccount(sim: Simulator, stripe: Stripe, email = 'seller@example.com'): Promise<Stripe.Account> {
+  const account = await stripe.accounts.create({ type: 'express', email });
+  await control(sim, 'POST', `/_sim/accounts/${account.id}/complete_onboarding`);
+  return stripe.accounts.retrieve(account.id);
+}
+
+export async function recurringPrice(stripe: Stripe, account: string | undefined, unitAmount = 2000): Promise<Stripe.Price> {
+  const params: Stripe.PriceCreateParams = { currency: 'usd', unit_amount: unitAmount, recurring: { interval: 'month' }, product_data: { name: 'Pro' } };
+  return account === undefined ? stripe.prices.create(params) : stripe.prices.create(params, { stripeAccount: account });
+}
