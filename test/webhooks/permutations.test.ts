@@ -1,0 +1,161 @@
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { createStripeClient } from '../../src/stripe/client.js';
+import { processEvent, type PipelineDeps } from '../../src/webhooks/pipeline.js';
+import { testConfig } from '../helpers/config.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { TENANT, grantsOf, seedAccount, uniqueId } from './helpers.js';
+
+/**
+ * Every order of one subscription lifecycle, as the simulator really produces it:
+ * created(active) → invoice.payment_failed → updated(past_due) → invoice.paid →
+ * updated(active) → deleted. Whatever order they arrive in, the grant must end as Stripe
+ * ends: canceled, not allowed, revoked, payment flag cleared (the last invoice event was paid).
+ */
+
+function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
+
+const ORDERS = permutations([0, 1, 2, 3, 4, 5]);
+// Without the deletion the final state is not terminal, so only ordering and ties can get it right.
+const OPEN_ORDERS = permutations([0, 1, 2, 3, 4]);
+const EXPECTED_TYPES = [
+  'customer.subscription.created',
+  'invoice.payment_failed',
+  'customer.subscription.updated',
+  'invoice.paid',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+];
+
+let sim: Simulator;
+let account: string;
+const dbs: TestDatabase[] = [];
+let lifecycles: Stripe.Event[][] = [];
+let openLifecycles: Stripe.Event[][] = [];
+
+async function simPost(path: string, body: unknown): Promise<{ object: { id: string }; events: Array<{ id: string }> }> {
+  const res = await fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { object: { id: string }; events: Array<{ id: string }> };
+}
+
+/** One real lifecycle in the simulator; returns its events in the order they happened. */
+async function lifecycle(cancel: boolean): Promise<Stripe.Event[]> {
+  const metadata = { nself_tenant_id: TENANT, nself_entity_id: uniqueId('buyer'), nself_capabilities: 'pro' };
+  const created = await simPost('/_sim/trigger', { type: 'customer.subscription.created', account, object: { metadata } });
+  const id = created.object.id;
+  const ids = [...created.events.map((e) => e.id)];
+  for (const status of cancel ? ['past_due', 'active', 'canceled'] : ['past_due', 'active']) ids.push(...(await simPost(`/_sim/subscriptions/${id}/status`, { status })).events.map((e) => e.id));
+  return ids.map((eventId) => sim.state.find(eventId, 'event')!.obj as unknown as Stripe.Event);
+}
+
+async function pool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0 });
+  const stripe = createStripeClient(testConfig({ STRIPE_API_BASE: sim.url }));
+  account = (await stripe.accounts.create({ type: 'express', country: 'US', email: 'seller@example.com' })).id;
+  lifecycles = [];
+  for (let i = 0; i < ORDERS.length; i++) lifecycles.push(await lifecycle(true));
+  for (let i = 0; i < OPEN_ORDERS.length; i++) openLifecycles.push(await lifecycle(false));
+  for (let i = 0; i < 2; i++) {
+    const db = await createTestDatabase();
+    await seedAccount(db.pool, { accountId: account });
+    dbs.push(db);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  for (const db of dbs) await db.drop();
+  await sim?.close();
+});
+
+async function runAll(db: TestDatabase, orders: number[][], runs: Stripe.Event[][], createdOf: (index: number) => number) {
+  const config = testConfig({ STRIPE_API_BASE: sim.url });
+  const deps: PipelineDeps = { config, pool: db.pool, stripe: createStripeClient(config), logger: createLogger('silent') };
+  const failures: string[] = [];
+  let applied = 0;
+  await pool(
+    orders.map((order, i) => ({ order, events: runs[i]! })),
+    8,
+    async ({ order, events }) => {
+      for (const index of order) {
+        const event = { ...structuredClone(events[index]!), created: createdOf(index) } as Stripe.Event;
+        const result = await processEvent(deps, event, 'connect');
+        if (result.kind === 'failed') failures.push(`${order.join('')}: ${result.message}`);
+        applied++;
+      }
+    },
+  );
+  expect(failures).toEqual([]);
+  return applied;
+}
+
+interface Final {
+  status: string;
+  allowed: boolean;
+  revoked: boolean;
+}
+
+async function expectFinalState(db: TestDatabase, orders: number[][], runs: Stripe.Event[][], want: Final) {
+  const wrong: string[] = [];
+  for (let i = 0; i < orders.length; i++) {
+    const subId = (runs[i]![0]!.data.object as Stripe.Subscription).id;
+    const grants = await grantsOf(db.pool, subId);
+    const got = grants.map((g) => ({ status: g.status, allowed: g.allowed, revoked: g.revoked_at !== null, flag: g.payment_failed, quantity: g.quantity }));
+    // The last invoice event in time was invoice.paid: the flag ends cleared.
+    if (JSON.stringify(got) !== JSON.stringify([{ ...want, flag: false, quantity: 1 }])) wrong.push(`${orders[i]!.join('')}: ${JSON.stringify(got)}`);
+  }
+  expect(wrong).toEqual([]);
+}
+
+const CANCELED: Final = { status: 'canceled', allowed: false, revoked: true };
+const ACTIVE: Final = { status: 'active', allowed: true, revoked: false };
+
+describe('every order of a subscription lifecycle ends as Stripe ends', () => {
+  it('the simulator produced the lifecycle and holds the final state', async () => {
+    expect(lifecycles).toHaveLength(720);
+    expect(lifecycles[0]!.map((e) => e.type)).toEqual(EXPECTED_TYPES);
+    const subId = (lifecycles[0]![0]!.data.object as Stripe.Subscription).id;
+    expect(sim.state.find(subId, 'subscription')?.obj.status).toBe('canceled');
+  });
+
+  it('all 720 orders with distinct created times', async () => {
+    const base = Math.floor(Date.now() / 1000) - 1000;
+    expect(await runAll(dbs[0]!, ORDERS, lifecycles, (index) => base + index)).toBe(720 * 6);
+    await expectFinalState(dbs[0]!, ORDERS, lifecycles, CANCELED);
+  }, 120_000);
+
+  it('all 720 orders with one shared created second (ties settled by fetching from Stripe)', async () => {
+    const base = Math.floor(Date.now() / 1000) - 1000;
+    const before = sim.state.requests.filter((r) => r.method === 'GET').length;
+    expect(await runAll(dbs[1]!, ORDERS, lifecycles, () => base)).toBe(720 * 6);
+    await expectFinalState(dbs[1]!, ORDERS, lifecycles, CANCELED);
+    // Ties were settled by asking Stripe, under the connected account.
+    const fetches = sim.state.requests.filter((r) => r.method === 'GET').slice(before);
+    expect(fetches.length).toBeGreaterThan(0);
+    expect(fetches.every((r) => r.account === account)).toBe(true);
+  }, 120_000);
+
+  it('all 120 orders of a lifecycle that stays active, with distinct created times', async () => {
+    const base = Math.floor(Date.now() / 1000) - 1000;
+    expect(await runAll(dbs[0]!, OPEN_ORDERS, openLifecycles, (index) => base + index)).toBe(120 * 5);
+    await expectFinalState(dbs[0]!, OPEN_ORDERS, openLifecycles, ACTIVE);
+  }, 120_000);
+
+  it('all 120 orders of a lifecycle that stays active, with one shared created second', async () => {
+    const base = Math.floor(Date.now() / 1000) - 1000;
+    expect(await runAll(dbs[1]!, OPEN_ORDERS, openLifecycles, () => base)).toBe(120 * 5);
+    await expectFinalState(dbs[1]!, OPEN_ORDERS, openLifecycles, ACTIVE);
+  }, 120_000);
+});
