@@ -56,7 +56,7 @@ describe('the error shape for bad input', () => {
   });
 
   it('refuses a body of the wrong content type with a 4xx in the error shape', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/onboard', headers: { ...AUTH, 'content-type': 'text/plain' }, payload: 'hi' });
+    const res = await t.app.inject({ method: 'POST', url: '/onboard', headers: { ...AUTH, 'content-type': 'application/xml' }, payload: '<a/>' });
     expect(res.statusCode).toBe(415);
     expectErrorShape(res.json());
   });
