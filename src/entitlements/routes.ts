@@ -1,6 +1,49 @@
+import { z } from 'zod';
+import { capability, entityId } from '../http/schemas.js';
+import { tenantOf } from '../http/tenant.js';
 import type { RouteOptions, ZodApp } from '../http/types.js';
+import { createEntitlementChecker } from './check.js';
+import { putManualGrant, revokeManualGrant } from './manual.js';
+
+const keyParams = z.object({ entity_id: entityId, capability });
+
+const manualGrantBody = z
+  .object({
+    quantity: z.number().int().min(1).max(1_000_000).default(1),
+    expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
+    note: z.string().max(1000).nullable().optional(),
+  })
+  .strict();
 
 export async function entitlementRoutes(app: ZodApp, opts: RouteOptions): Promise<void> {
-  void app;
-  void opts;
+  const { ctx, auth } = opts;
+  const checker = createEntitlementChecker(ctx);
+
+  app.get('/entitlement/:entity_id/:capability', { onRequest: auth, schema: { params: keyParams } }, async (request) => {
+    const tenantId = tenantOf(request, ctx.config.defaultTenantId);
+    return checker.check({ tenantId, entityId: request.params.entity_id, capability: request.params.capability });
+  });
+
+  app.post(
+    '/entitlement/:entity_id/:capability/grant',
+    { onRequest: auth, schema: { params: keyParams, body: manualGrantBody.nullish() } },
+    async (request, reply) => {
+      const tenantId = tenantOf(request, ctx.config.defaultTenantId);
+      const body = request.body ?? { quantity: 1 };
+      const { grant, created } = await putManualGrant(ctx.pool, {
+        tenantId,
+        entityId: request.params.entity_id,
+        capability: request.params.capability,
+        quantity: body.quantity,
+        expiresAt: body.expires_at ? new Date(body.expires_at) : null,
+        note: body.note ?? null,
+      });
+      return reply.code(created ? 201 : 200).send(grant);
+    },
+  );
+
+  app.delete('/entitlement/:entity_id/:capability/grant', { onRequest: auth, schema: { params: keyParams } }, async (request) => {
+    const tenantId = tenantOf(request, ctx.config.defaultTenantId);
+    return revokeManualGrant(ctx.pool, tenantId, request.params.entity_id, request.params.capability);
+  });
 }

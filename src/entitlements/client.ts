@@ -1,0 +1,80 @@
+/**
+ * `billing.can` for other TypeScript services: a small typed client of
+ * `GET /entitlement/:entity_id/:capability`, so nobody hand-rolls the call.
+ * Depends on nothing but `fetch`.
+ */
+
+export interface EntitlementResult {
+  allowed: boolean;
+  /** 'active', 'trialing', 'manual', … when allowed; 'past_due', 'canceled', … or 'none' when not. */
+  status: string;
+  /** Subscribed quantity summed over the allowing grants (seats, licences); absent when there is no grant. */
+  quantity?: number;
+  /** When the answer was last confirmed by Stripe (ISO), null when there is no grant. */
+  cached_at: string | null;
+  period_end?: string;
+  /** True when Stripe could not re-confirm an expired cache entry: the answer is the cached one. */
+  stale?: boolean;
+}
+
+export interface BillingClientOptions {
+  /** Where nself-stripe is reached, e.g. `http://nself-stripe:3830`. */
+  baseUrl: string;
+  /** One of the service's bearer tokens. */
+  token: string;
+  /** Names the tenant (X-Tenant-Id); else the service's default tenant. */
+  tenantId?: string;
+  fetch?: typeof fetch;
+  /** Per-call timeout; default 5000 ms. */
+  timeoutMs?: number;
+}
+
+export interface BillingClient {
+  can(entityId: string, capability: string): Promise<EntitlementResult>;
+}
+
+/** A failed call: `status` is the HTTP status (0 when the service could not be reached), `code` the error code. */
+export class BillingClientError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'BillingClientError';
+  }
+}
+
+interface ErrorShape {
+  error?: { code?: unknown; message?: unknown; details?: unknown };
+}
+
+async function errorFrom(response: Response): Promise<BillingClientError> {
+  const body = (await response.json().catch(() => ({}))) as ErrorShape;
+  const code = typeof body.error?.code === 'string' ? body.error.code : 'http_error';
+  const message = typeof body.error?.message === 'string' ? body.error.message : `nself-stripe answered ${response.status}`;
+  return new BillingClientError(response.status, code, message, body.error?.details);
+}
+
+export function createBillingClient(options: BillingClientOptions): BillingClient {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? fetch;
+  const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
+  if (options.tenantId) headers['x-tenant-id'] = options.tenantId;
+
+  return {
+    async can(entityId, capability) {
+      const url = `${base}/entitlement/${encodeURIComponent(entityId)}/${encodeURIComponent(capability)}`;
+      let response: Response;
+      try {
+        response = await doFetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs ?? 5000) });
+      } catch (err) {
+        const timedOut = err instanceof Error && err.name === 'TimeoutError';
+        throw new BillingClientError(0, timedOut ? 'timeout' : 'network_error', `nself-stripe could not be reached: ${(err as Error).message}`);
+      }
+      if (!response.ok) throw await errorFrom(response);
+      return (await response.json()) as EntitlementResult;
+    },
+  };
+}
