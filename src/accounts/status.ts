@@ -1,0 +1,55 @@
+import type Stripe from 'stripe';
+
+export type AccountStatus = 'pending' | 'onboarding' | 'restricted' | 'active' | 'deauthorized';
+
+/** What we keep of a Stripe account: the fields our status and the /account view come from. */
+export interface AccountSnapshot {
+  detailsSubmitted: boolean;
+  chargesEnabled: boolean;
+  payoutsEnabled: boolean;
+  /** currently_due ∪ past_due, sorted: what the operator still owes Stripe. */
+  requirementsDue: string[];
+  disabledReason: string | null;
+  livemode: boolean;
+  email: string | null;
+  country: string | null;
+}
+
+export function snapshotOf(account: Stripe.Account): AccountSnapshot {
+  const req = account.requirements;
+  const due = new Set([...(req?.currently_due ?? []), ...(req?.past_due ?? [])]);
+  return {
+    detailsSubmitted: account.details_submitted === true,
+    chargesEnabled: account.charges_enabled === true,
+    payoutsEnabled: account.payouts_enabled === true,
+    requirementsDue: [...due].sort(),
+    disabledReason: req?.disabled_reason ?? null,
+    // The Account object has no livemode field in this API version; events and tokens carry it.
+    livemode: (account as Stripe.Account & { livemode?: boolean }).livemode === true,
+    email: account.email ?? null,
+    country: account.country ?? null,
+  };
+}
+
+export interface StatusContext {
+  /** The status stored before this update, null for a new row. */
+  previous: AccountStatus | null;
+  /** The operator has been through Stripe's pages (a callback or a Stripe event says so). */
+  visited: boolean;
+  /** An OAuth re-connection lifts a previous deauthorization. */
+  reconnect?: boolean;
+}
+
+/**
+ * Status from Stripe's flags. Deauthorized is sticky: only a new connection lifts it, never
+ * a late account.updated. A fresh account nobody has opened is pending; once Stripe's pages
+ * were visited it is onboarding until details are submitted; submitted but not (fully)
+ * enabled, or disabled by Stripe, it is restricted.
+ */
+export function deriveStatus(s: AccountSnapshot, ctx: StatusContext): AccountStatus {
+  if (ctx.previous === 'deauthorized' && ctx.reconnect !== true) return 'deauthorized';
+  if (s.chargesEnabled && s.payoutsEnabled && s.disabledReason === null) return 'active';
+  if (s.detailsSubmitted) return 'restricted';
+  const started = ctx.visited || (ctx.previous !== null && ctx.previous !== 'pending' && ctx.previous !== 'deauthorized');
+  return started ? 'onboarding' : 'pending';
+}

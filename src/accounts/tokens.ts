@@ -1,0 +1,92 @@
+import type { Config } from '../config.js';
+import type { Queryable } from '../db/pool.js';
+import { Conflict } from '../http/errors.js';
+import type { AccountRow } from './repository.js';
+import type { AccountSnapshot, AccountStatus } from './status.js';
+
+export interface OAuthTokens {
+  accessToken: string;
+  refreshToken: string | null;
+  scope: string | null;
+  livemode: boolean;
+}
+
+export interface OAuthLink {
+  tenantId: string;
+  entityId: string;
+  accountId: string;
+  tokens: OAuthTokens;
+  snapshot: AccountSnapshot;
+  status: AccountStatus;
+}
+
+/** The key for pgp_sym_encrypt; plaintext storage is refused outside test mode. */
+function tokenKey(config: Config): string | null {
+  if (config.encryptionKey) return config.encryptionKey;
+  if (config.stripe.mode !== 'test') throw new Error('NSELF_DB_ENCRYPTION_KEY is required to store OAuth tokens in live mode');
+  return null;
+}
+
+// pgcrypto encrypts inside the statement; the key is the bound parameter $15, never part of the text.
+const UPSERT_OAUTH_LINK = `
+  INSERT INTO np_stripe_accounts AS a (tenant_id, entity_id, stripe_account_id, connected_via, status, email, country,
+    details_submitted, charges_enabled, payouts_enabled, requirements_due, disabled_reason, livemode,
+    access_token, refresh_token, tokens_encrypted, oauth_scope)
+  VALUES ($1, $2, $3, 'oauth', $4, $5, $6, $7, $8, $9, $10, $11, $12,
+    CASE WHEN $15::text IS NULL THEN convert_to($13::text, 'UTF8') ELSE pgp_sym_encrypt($13::text, $15::text) END,
+    CASE WHEN $14::text IS NULL THEN NULL WHEN $15::text IS NULL THEN convert_to($14::text, 'UTF8')
+         ELSE pgp_sym_encrypt($14::text, $15::text) END,
+    $15::text IS NOT NULL, $16)
+  ON CONFLICT (tenant_id, entity_id) DO UPDATE SET stripe_account_id = EXCLUDED.stripe_account_id,
+    connected_via = 'oauth', status = EXCLUDED.status, email = COALESCE(EXCLUDED.email, a.email),
+    country = COALESCE(EXCLUDED.country, a.country), details_submitted = EXCLUDED.details_submitted,
+    charges_enabled = EXCLUDED.charges_enabled, payouts_enabled = EXCLUDED.payouts_enabled,
+    requirements_due = EXCLUDED.requirements_due, disabled_reason = EXCLUDED.disabled_reason,
+    livemode = EXCLUDED.livemode, access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token,
+    tokens_encrypted = EXCLUDED.tokens_encrypted, oauth_scope = EXCLUDED.oauth_scope,
+    deauthorized_at = NULL, updated_at = now()
+    WHERE a.stripe_account_id IS NULL OR a.stripe_account_id = EXCLUDED.stripe_account_id OR a.status = 'deauthorized'
+  RETURNING a.id, a.tenant_id, a.entity_id, a.stripe_account_id, a.connected_via, a.status, a.email, a.country,
+    a.details_submitted, a.charges_enabled, a.payouts_enabled, a.requirements_due, a.disabled_reason, a.livemode,
+    a.last_event_created, a.deauthorized_at, a.created_at, a.updated_at`;
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
+}
+
+/**
+ * Links an OAuth-connected account to its entity and stores its tokens (encrypted when a key
+ * is set). An entity already connected to a different, still-authorized account is a conflict,
+ * and so is an account that is already another entity's.
+ */
+export async function storeOAuthLink(q: Queryable, config: Config, link: OAuthLink): Promise<AccountRow> {
+  const key = tokenKey(config);
+  const s = link.snapshot;
+  const params = [
+    link.tenantId,
+    link.entityId,
+    link.accountId,
+    link.status,
+    s.email,
+    s.country,
+    s.detailsSubmitted,
+    s.chargesEnabled,
+    s.payoutsEnabled,
+    s.requirementsDue,
+    s.disabledReason,
+    link.tokens.livemode,
+    link.tokens.accessToken,
+    link.tokens.refreshToken,
+    key,
+    link.tokens.scope,
+  ];
+  let rows: AccountRow[];
+  try {
+    ({ rows } = await q.query<AccountRow>(UPSERT_OAUTH_LINK, params));
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new Conflict('This Stripe account is linked to another entity', undefined, 'account_already_linked');
+    throw err;
+  }
+  if (!rows[0]) throw new Conflict('This entity is already connected to another Stripe account', undefined, 'entity_already_connected');
+  return rows[0];
+}
