@@ -17,7 +17,9 @@ import { eventAdminRoutes } from './webhooks/admin-routes.js';
 import { webhookRoutes } from './webhooks/routes.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
+import { metricsRoutes } from './http/metrics-route.js';
 import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { createStripeClient, type StripeClient } from './stripe/client.js';
 
 export interface AppDeps {
@@ -46,7 +48,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   }
 
   const stripe = deps.stripe ?? createStripeClient(config);
-  const ctx: AppContext = { config, pool, stripe, logger };
+  const metrics = createMetrics(pool);
+  stripe.on('response', (event) => metrics.stripeCalls.inc({ outcome: event.status < 400 ? 'ok' : 'error' }));
+  const ctx: AppContext = { config, pool, stripe, logger, metrics };
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -75,6 +79,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   await app.register(entitlementRoutes, routeOptions);
   await app.register(webhookRoutes, routeOptions);
   await app.register(eventAdminRoutes, routeOptions);
+  await app.register(metricsRoutes, routeOptions);
 
   app.addHook('onClose', async () => {
     await database?.close();

@@ -28,6 +28,8 @@ export interface Config {
   defaultTenantId: string;
   stateSecret: string;
   entitlementTtlSeconds: number;
+  /** In-process cache in front of np_stripe_entitlements, invalidated by LISTEN/NOTIFY. */
+  entitlementMemoryCache: boolean;
   rateLimit: { max: number; windowMs: number };
   port: number;
   host: string;
@@ -94,6 +96,15 @@ function intSetting(env: Env, name: string, fallback: number, min: number, max: 
     return fallback;
   }
   return n;
+}
+
+function boolSetting(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw)) return false;
+  problems.push(`${name} must be true or false`);
+  return fallback;
 }
 
 function keyMode(key: string): StripeMode | null {
@@ -205,6 +216,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     defaultTenantId: defaultTenantId.toLowerCase(),
     stateSecret: env.NSELF_STATE_SECRET?.trim() || deriveStateSecret(secretKey),
     entitlementTtlSeconds: intSetting(env, 'STRIPE_ENTITLEMENT_CACHE_TTL_SECONDS', 3600, 0, 31_536_000, problems),
+    entitlementMemoryCache: boolSetting(env, 'STRIPE_ENTITLEMENT_MEMORY_CACHE', true, problems),
     rateLimit: {
       max: intSetting(env, 'NSELF_RATE_LIMIT_MAX', 60, 1, 1_000_000, problems),
       windowMs: intSetting(env, 'NSELF_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400, problems) * 1000,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Pool } from './db/pool.js';
+import type { Metrics } from './metrics.js';
 import type { StripeClient } from './stripe/client.js';
 
 /** What domain code needs, passed explicitly from the composition root. */
@@ -9,4 +10,5 @@ export interface AppContext {
   pool: Pool;
   stripe: StripeClient;
   logger: Logger;
+  metrics: Metrics;
 }

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
-import { answerFromGrants, grantsNeedingRefresh, type EntitlementAnswer } from './answer.js';
+import { answerFromGrants, answerValidUntil, grantsNeedingRefresh, type EntitlementAnswer } from './answer.js';
 import { grantsForKey } from './grant-reads.js';
+import { EntitlementMemoryCache } from './memory-cache.js';
 import { GrantRefresher } from './refresh.js';
 
 export interface EntitlementQuery {
@@ -21,7 +22,13 @@ export interface CheckerOptions {
    * caller for the SDK's whole timeout.
    */
   refreshWaitMs?: number;
+  /** The in-process layer; absent = every check reads the database. */
+  cache?: EntitlementMemoryCache<EntitlementAnswer>;
 }
+
+// Answers with no deadline of their own (no grant, payments) are still re-read now and
+// then, as a guard against a notification lost with the listener still believing it is up.
+const MAX_MEMORY_MS = 60_000;
 
 const DEFAULT_REFRESH_WAIT_MS = 2500;
 
@@ -34,7 +41,7 @@ function withinDeadline(work: Promise<boolean>, ms: number): Promise<boolean> {
 }
 
 export function createEntitlementChecker(
-  ctx: Pick<AppContext, 'config' | 'pool' | 'stripe' | 'logger'>,
+  ctx: Pick<AppContext, 'config' | 'pool' | 'stripe' | 'logger' | 'metrics'>,
   options: CheckerOptions = {},
 ): EntitlementChecker {
   const refresher = new GrantRefresher(ctx);
@@ -42,9 +49,22 @@ export function createEntitlementChecker(
   return {
     async check(query) {
       const startedAt = Date.now();
+      const key = EntitlementMemoryCache.key(query.tenantId, query.entityId, query.capability);
+      const cache = options.cache;
+      const remembered = cache?.get(key, startedAt);
+      if (remembered) {
+        ctx.metrics.entitlementChecks.inc({ source: 'memory', result: String(remembered.allowed) });
+        return remembered;
+      }
+      const snapshot = cache?.snapshot() ?? 0;
       let rows = await grantsForKey(ctx.pool, query.tenantId, query.entityId, query.capability);
-      if (grantsNeedingRefresh(rows, ctx.config.entitlementTtlSeconds, startedAt).length === 0) {
-        return answerFromGrants(rows, startedAt);
+      const ttl = ctx.config.entitlementTtlSeconds;
+      if (grantsNeedingRefresh(rows, ttl, startedAt).length === 0) {
+        const answer = answerFromGrants(rows, startedAt);
+        const until = Math.min(answerValidUntil(rows, ttl, startedAt) ?? Infinity, startedAt + MAX_MEMORY_MS);
+        cache?.set(key, answer, until, snapshot);
+        ctx.metrics.entitlementChecks.inc({ source: 'db', result: String(answer.allowed) });
+        return answer;
       }
       const refresh = refresher.refreshKey(query, startedAt);
       // Whoever stops waiting must not leave the flight's failure unhandled.
@@ -53,6 +73,7 @@ export function createEntitlementChecker(
       rows = await grantsForKey(ctx.pool, query.tenantId, query.entityId, query.capability);
       const answer = answerFromGrants(rows);
       if (!confirmed) answer.stale = true;
+      ctx.metrics.entitlementChecks.inc({ source: confirmed ? 'stripe' : 'stale', result: String(answer.allowed) });
       return answer;
     },
   };

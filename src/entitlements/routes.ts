@@ -2,8 +2,27 @@ import { z } from 'zod';
 import { capability, entityId } from '../http/schemas.js';
 import { tenantOf } from '../http/tenant.js';
 import type { RouteOptions, ZodApp } from '../http/types.js';
+import type { EntitlementAnswer } from './answer.js';
+import { EntitlementChangeListener } from './change-listener.js';
 import { createEntitlementChecker } from './check.js';
+import { EntitlementMemoryCache } from './memory-cache.js';
 import { putManualGrant, revokeManualGrant } from './manual.js';
+
+/** The cache serves answers only while its listener is connected; it closes with the app. */
+async function startMemoryCache(app: ZodApp, ctx: RouteOptions['ctx']): Promise<EntitlementMemoryCache<EntitlementAnswer>> {
+  const cache = new EntitlementMemoryCache<EntitlementAnswer>();
+  const listener = new EntitlementChangeListener(
+    ctx.pool,
+    {
+      onChange: (tenantId, entityId, capability) => cache.invalidate(EntitlementMemoryCache.key(tenantId, entityId, capability)),
+      onStatus: (connected) => cache.setEnabled(connected),
+    },
+    ctx.logger,
+  );
+  await listener.start();
+  app.addHook('onClose', () => listener.close());
+  return cache;
+}
 
 const keyParams = z.object({ entity_id: entityId, capability });
 
@@ -17,7 +36,8 @@ const manualGrantBody = z
 
 export async function entitlementRoutes(app: ZodApp, opts: RouteOptions): Promise<void> {
   const { ctx, auth } = opts;
-  const checker = createEntitlementChecker(ctx);
+  const cache = ctx.config.entitlementMemoryCache ? await startMemoryCache(app, ctx) : undefined;
+  const checker = createEntitlementChecker(ctx, { cache });
 
   app.get('/entitlement/:entity_id/:capability', { onRequest: auth, schema: { params: keyParams } }, async (request) => {
     const tenantId = tenantOf(request, ctx.config.defaultTenantId);

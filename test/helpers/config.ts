@@ -9,6 +9,8 @@ export const TEST_ENV = {
   NSELF_BEARER_TOKEN: 'test-bearer-token-aaaaaaaaaaaaaaaa,test-bearer-token-rotated-bbbbbbbbbbb',
   NSELF_DB_ENCRYPTION_KEY: 'test-encryption-key-cccccccccccccccc',
   LOG_LEVEL: 'silent',
+  // Most tests write grants with SQL and read at once; the memory layer has its own tests.
+  STRIPE_ENTITLEMENT_MEMORY_CACHE: 'false',
 } as const satisfies Env;
 
 export const BEARER = 'test-bearer-token-aaaaaaaaaaaaaaaa';

@@ -1,0 +1,134 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EntitlementMemoryCache } from '../../src/entitlements/memory-cache.js';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { AUTH } from '../helpers/config.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+const CACHE_ON = { STRIPE_ENTITLEMENT_MEMORY_CACHE: 'true' };
+
+async function checksFrom(t: TestApp, source: string): Promise<number> {
+  const { values } = await t.app.ctx.metrics.entitlementChecks.get();
+  return values.filter((v) => v.labels.source === source).reduce((n, v) => n + v.value, 0);
+}
+
+async function can(t: TestApp, entity: string, capability = 'video'): Promise<{ allowed: boolean; status: string }> {
+  const res = await t.app.inject({ method: 'GET', url: `/entitlement/${entity}/${capability}`, headers: AUTH });
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
+
+async function eventually(probe: () => Promise<boolean>, timeoutMs = 1000): Promise<number> {
+  const started = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return Date.now() - started;
+}
+
+describe('the in-process entitlement cache', () => {
+  let db: TestDatabase;
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    a = await buildTestApp({ db, env: CACHE_ON });
+    b = await buildTestApp({ db, env: CACHE_ON });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await db.drop();
+  });
+
+  it('answers a repeated check from memory', async () => {
+    const before = await checksFrom(a, 'memory');
+    expect(await can(a, 'e-mem')).toEqual({ allowed: false, status: 'none', cached_at: null });
+    expect(await can(a, 'e-mem')).toEqual({ allowed: false, status: 'none', cached_at: null });
+    expect(await checksFrom(a, 'memory')).toBe(before + 1);
+  });
+
+  it('sees a grant made on another replica within a second', async () => {
+    expect((await can(b, 'e-repl')).allowed).toBe(false);
+    expect((await can(b, 'e-repl')).allowed).toBe(false); // now remembered by b
+    const res = await a.app.inject({ method: 'POST', url: '/entitlement/e-repl/video/grant', headers: AUTH, payload: {} });
+    expect(res.statusCode).toBe(201);
+    const took = await eventually(async () => (await can(b, 'e-repl')).allowed);
+    expect(took).toBeLessThan(1000);
+
+    await a.app.inject({ method: 'DELETE', url: '/entitlement/e-repl/video/grant', headers: AUTH });
+    await eventually(async () => !(await can(b, 'e-repl')).allowed);
+  });
+
+  it('sees a change written straight into the table, whoever wrote it', async () => {
+    await a.app.inject({ method: 'POST', url: '/entitlement/e-sql/video/grant', headers: AUTH, payload: {} });
+    await eventually(async () => (await can(b, 'e-sql')).allowed);
+    await db.pool.query(`UPDATE np_stripe_entitlements SET allowed = false, status = 'revoked' WHERE entity_id = 'e-sql'`);
+    await eventually(async () => !(await can(b, 'e-sql')).allowed);
+  });
+
+  it('falls back to the database while its listener is down, and uses memory again once back', async () => {
+    await a.app.inject({ method: 'POST', url: '/entitlement/e-down/video/grant', headers: AUTH, payload: {} });
+    await eventually(async () => (await can(b, 'e-down')).allowed);
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      // Kill every LISTEN connection, then change the grant while the listeners reconnect.
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
+      );
+      await db.pool.query(`UPDATE np_stripe_entitlements SET allowed = false, status = 'revoked' WHERE entity_id = 'e-down'`);
+      expect((await can(b, 'e-down')).allowed).toBe(false);
+      // Reconnected: repeated checks are served from memory again.
+      await eventually(async () => {
+        const before = await checksFrom(b, 'memory');
+        await can(b, 'e-down');
+        await can(b, 'e-down');
+        return (await checksFrom(b, 'memory')) > before;
+      }, 5000);
+    } finally {
+      await admin.end();
+    }
+  });
+});
+
+describe('EntitlementMemoryCache', () => {
+  it('serves nothing while disabled', () => {
+    const c = new EntitlementMemoryCache<number>();
+    c.set('k', 1, Date.now() + 1000, c.snapshot());
+    expect(c.get('k')).toBeUndefined();
+  });
+
+  it('refuses a value read before an invalidation', () => {
+    const c = new EntitlementMemoryCache<number>();
+    c.setEnabled(true);
+    const snap = c.snapshot();
+    c.invalidate('other');
+    c.set('k', 1, Date.now() + 1000, snap);
+    expect(c.get('k')).toBeUndefined();
+    c.set('k', 2, Date.now() + 1000, c.snapshot());
+    expect(c.get('k')).toBe(2);
+  });
+
+  it('drops an entry at its deadline and keeps its size bounded', () => {
+    const c = new EntitlementMemoryCache<number>(2);
+    c.setEnabled(true);
+    const now = Date.now();
+    c.set('a', 1, now + 50, c.snapshot());
+    expect(c.get('a', now + 49)).toBe(1);
+    expect(c.get('a', now + 50)).toBeUndefined();
+    for (const k of ['x', 'y', 'z']) c.set(k, 1, now + 1000, c.snapshot());
+    expect(c.size).toBe(2);
+    expect(c.get('x')).toBeUndefined();
+  });
+
+  it('forgets everything when the listener is lost', () => {
+    const c = new EntitlementMemoryCache<number>();
+    c.setEnabled(true);
+    c.set('k', 1, Date.now() + 1000, c.snapshot());
+    c.setEnabled(false);
+    c.setEnabled(true);
+    expect(c.get('k')).toBeUndefined();
+  });
+});
