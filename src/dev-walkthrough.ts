@@ -21,7 +21,8 @@ nself-stripe is running (offline): service ${o.serviceUrl}, Stripe simulator ${o
 4. billing.can:
    curl -s ${o.serviceUrl}/entitlement/user-42/video-streaming ${auth}
 
-5. Cancel in the simulator (SUB = the subscription id, e.g. from ${o.simUrl}/_sim/requests or the event log) and check again:
+5. Cancel in the simulator (SUB = the subscription's id from the first command) and check again:
+   curl -s ${o.simUrl}/v1/subscriptions -u ${o.secretKey}: -H "Stripe-Account: $ACCOUNT"
    curl -s -X POST ${o.simUrl}/_sim/subscriptions/$SUB/status ${json} -d '{"status":"canceled"}'
    curl -s ${o.serviceUrl}/entitlement/user-42/video-streaming ${auth}
 

@@ -51,7 +51,11 @@ export async function webhookRoutes(app: ZodApp, opts: RouteOptions): Promise<vo
         stripeAccount: header(request, 'stripe-account'),
         secrets: secrets[channel],
       });
-      return replyFor(await processEvent(deps, event, channel));
+      const timer = ctx.metrics.webhookDuration.startTimer({ channel });
+      const result = await processEvent(deps, event, channel);
+      timer();
+      ctx.metrics.webhookEvents.inc({ channel, type: event.type, outcome: result.kind });
+      return replyFor(result);
     });
   }
 }
