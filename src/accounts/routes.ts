@@ -36,7 +36,7 @@ export async function accountRoutes(app: ZodApp, opts: RouteOptions): Promise<vo
   app.post(
     '/onboard',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: { body: onboardBody },
       config: { rateLimit: { max: ctx.config.rateLimit.max, timeWindow: ctx.config.rateLimit.windowMs } },
     },
@@ -59,14 +59,14 @@ export async function accountRoutes(app: ZodApp, opts: RouteOptions): Promise<vo
     return outcome.body;
   });
 
-  app.get('/account/:entity_id', { preHandler: auth, schema: { params: entityParams } }, async (request) => {
+  app.get('/account/:entity_id', { onRequest: auth, schema: { params: entityParams } }, async (request) => {
     const tenantId = tenantOf(request, ctx.config.defaultTenantId);
     const row = await findAccountByEntity(ctx.pool, tenantId, request.params.entity_id);
     if (!row) throw new NotFound('No connected account for this entity', { entity_id: request.params.entity_id });
     return accountView(ctx.config, row);
   });
 
-  app.post('/account/:entity_id/disconnect', { preHandler: auth, schema: { params: entityParams } }, async (request) => {
+  app.post('/account/:entity_id/disconnect', { onRequest: auth, schema: { params: entityParams } }, async (request) => {
     const tenantId = tenantOf(request, ctx.config.defaultTenantId);
     return accountView(ctx.config, await disconnectAccount(ctx, tenantId, request.params.entity_id));
   });

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, onRequestAsyncHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 
@@ -13,6 +13,6 @@ export type ZodApp = FastifyInstance<
 /** What every route plugin receives from the composition root. */
 export interface RouteOptions {
   ctx: AppContext;
-  /** preHandler that enforces the bearer token. */
-  auth: preHandlerAsyncHookHandler;
+  /** onRequest hook that enforces the bearer token: before validation, so strangers learn nothing. */
+  auth: onRequestAsyncHookHandler;
 }

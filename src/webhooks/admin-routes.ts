@@ -42,7 +42,7 @@ export async function eventAdminRoutes(app: ZodApp, opts: RouteOptions): Promise
   const tenantFilter = (request: FastifyRequest): string | undefined =>
     request.headers['x-tenant-id'] === undefined ? undefined : tenantOf(request, ctx.config.defaultTenantId);
 
-  app.get('/events', { preHandler: opts.auth, schema: { querystring: listQuery } }, async (request) => {
+  app.get('/events', { onRequest: opts.auth, schema: { querystring: listQuery } }, async (request) => {
     const q = request.query;
     const rows = await listEvents(ctx.pool, {
       outcome: q.status,
@@ -55,7 +55,7 @@ export async function eventAdminRoutes(app: ZodApp, opts: RouteOptions): Promise
     return { data: events.filter((e): e is StoredEvent => e !== null).map(view) };
   });
 
-  app.get('/events/:id', { preHandler: opts.auth, schema: { params: eventParams } }, async (request) => {
+  app.get('/events/:id', { onRequest: opts.auth, schema: { params: eventParams } }, async (request) => {
     const event = await getEvent(ctx.pool, request.params.id);
     const tenant = tenantFilter(request);
     if (!event || (tenant !== undefined && event.tenant_id !== tenant)) throw new NotFound(`No event ${request.params.id}`);
@@ -63,7 +63,7 @@ export async function eventAdminRoutes(app: ZodApp, opts: RouteOptions): Promise
   });
 
   // Re-runs the stored payload through the same pipeline; a processed event is never applied twice.
-  app.post('/events/:id/replay', { preHandler: opts.auth, schema: { params: eventParams } }, async (request) => {
+  app.post('/events/:id/replay', { onRequest: opts.auth, schema: { params: eventParams } }, async (request) => {
     const event = await getEvent(ctx.pool, request.params.id);
     const tenant = tenantFilter(request);
     if (!event?.payload || (tenant !== undefined && event.tenant_id !== tenant)) throw new NotFound(`No event ${request.params.id}`);

@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH, TEST_ENV } from '../helpers/config.js';
+import { CHROMIUM, hasChromium, launchChromium } from '../helpers/browser.js';
 import { freePort, startHarness, type Harness } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`browser onboarding tests skipped: ${CHROMIUM} is not installed`);
 
 let h: Harness;
@@ -35,10 +33,7 @@ describe.skipIf(!hasChromium)('onboarding in a real browser (headless Chromium)'
     // The app's public URL must be known before it is built: Stripe sends the browser back to it.
     h = await startHarness({ cloudBaseUrl: base, connectWebhookUrl: `${base}/stripe/webhook/connect` });
     await h.t.app.listen({ port, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

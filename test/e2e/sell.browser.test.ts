@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startHarness, type Harness } from '../accounts/helpers.js';
 import { AUTH, TEST_ENV } from '../helpers/config.js';
+import { CHROMIUM, hasChromium, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`browser sale test skipped: ${CHROMIUM} is not installed`);
 
 let h: Harness;
@@ -63,10 +61,7 @@ describe.skipIf(!hasChromium)('selling a capability in a real browser (headless 
       env: { STRIPE_ENTITLEMENT_MEMORY_CACHE: 'true' },
     });
     await h.t.app.listen({ port, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 const PROTECTED = [
-  { method: 'POST' as const, url: '/onboard', payload: { entity_id: 'e1' } },
+  { method: 'POST' as const, url: '/onboard', payload: { entity_id: 42 } },
   { method: 'POST' as const, url: '/checkout', payload: {} },
   { method: 'GET' as const, url: '/entitlement/e1/cap' },
   { method: 'GET' as const, url: '/account/e1' },
