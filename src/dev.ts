@@ -1,8 +1,10 @@
 import closeWithGrace from 'close-with-grace';
+import pretty from 'pino-pretty';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { startSimulator } from './sim/index.js';
 import { walkthrough } from './dev-walkthrough.js';
+import { createLogger } from './logger.js';
 
 // Offline development: embedded PostgreSQL + the Stripe simulator + the service, with
 // test-mode defaults for anything the environment leaves unset.
@@ -35,7 +37,9 @@ const sim = await startSimulator({
   connectWebhookUrl: `${LOCAL}/stripe/webhook/connect`,
   clientId: config.stripe.clientId,
 });
-const app = await buildApp(config);
+// Pretty lines for a person at a terminal; JSON when piped, as in production.
+const logger = createLogger(config.logLevel, process.stdout.isTTY ? pretty({ colorize: true }) : undefined);
+const app = await buildApp(config, { logger });
 closeWithGrace({ delay: 10_000 }, async () => {
   await app.close();
   await sim.close();
