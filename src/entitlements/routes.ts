@@ -30,7 +30,8 @@ const manualGrantBody = z
   .object({
     quantity: z.number().int().min(1).max(1_000_000).default(1),
     expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
-    note: z.string().max(1000).nullable().optional(),
+    // PostgreSQL text cannot hold a NUL: refused here rather than failing the INSERT (a 500).
+    note: z.string().max(1000).regex(/^[^\u0000]*$/, 'must not contain NUL characters').nullable().optional(),
   })
   .strict();
 

@@ -5,7 +5,8 @@ export const entityId = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[^\s/\\?#]+$/u, 'must not contain whitespace, slashes, ? or #');
+  // Control characters too: PostgreSQL text cannot hold a NUL, and no id needs one.
+  .regex(/^[^\s\p{Cc}/\\?#]+$/u, 'must not contain whitespace, control characters, slashes, ? or #');
 
 export const capability = z
   .string()
@@ -16,6 +17,8 @@ export const capability = z
 export const httpUrl = z
   .string()
   .max(2048)
+  // The URL parser percent-encodes a NUL, but the text is stored as given and PostgreSQL refuses it.
+  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
   .refine((v) => {
     try {
       const u = new URL(v);

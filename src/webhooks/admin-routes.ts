@@ -7,13 +7,16 @@ import { processEvent } from './pipeline.js';
 import { getEvent, listEvents, type StoredEvent } from './record.js';
 import { replyFor } from './routes.js';
 
+// PostgreSQL text cannot hold a NUL: control characters are refused here, not by the database (a 500).
+const noControl = /^[^\p{Cc}]+$/u;
+
 const listQuery = z.object({
   status: z.enum(['failed', 'processed', 'ignored']).optional(),
-  type: z.string().min(1).max(100).optional(),
+  type: z.string().min(1).max(100).regex(noControl, 'must not contain control characters').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   include_payload: z.enum(['true', 'false']).optional(),
 });
-const eventParams = z.object({ id: z.string().min(1).max(255) });
+const eventParams = z.object({ id: z.string().min(1).max(255).regex(noControl, 'must not contain control characters') });
 
 function view(e: StoredEvent) {
   return {
