@@ -59,4 +59,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// An explicit exit once output is flushed: a lingering handle must not keep a CLI run alive,
+// and some runners (tsx) drop process.exitCode.
+process.stdout.write('', () => process.exit(code));

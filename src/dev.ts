@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import pretty from 'pino-pretty';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { handleSignalsOurselves } from './db/embedded.js';
 import { startSimulator } from './sim/index.js';
 import { walkthrough } from './dev-walkthrough.js';
 import { createLogger } from './logger.js';
@@ -40,6 +41,7 @@ const sim = await startSimulator({
 // Pretty lines for a person at a terminal; JSON when piped, as in production.
 const logger = createLogger(config.logLevel, process.stdout.isTTY ? pretty({ colorize: true }) : undefined);
 const app = await buildApp(config, { logger });
+handleSignalsOurselves();
 closeWithGrace({ delay: 10_000 }, async () => {
   await app.close();
   await sim.close();

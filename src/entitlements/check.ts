@@ -10,9 +10,20 @@ export interface EntitlementQuery {
   capability: string;
 }
 
+/** An answer the in-process layer holds, with its JSON body serialized once when it was stored. */
+export interface RememberedAnswer {
+  answer: EntitlementAnswer;
+  json: string;
+}
+
 export interface EntitlementChecker {
   /** billing.can: the cached grants, re-confirmed from Stripe first when older than the TTL. */
   check(query: EntitlementQuery): Promise<EntitlementAnswer>;
+  /**
+   * The answer the in-process layer holds for this key, if any: no I/O and no promise, so the
+   * HTTP route can answer a warm check synchronously. Counted like any check served from memory.
+   */
+  remembered(query: EntitlementQuery, now?: number): RememberedAnswer | undefined;
 }
 
 export interface CheckerOptions {
@@ -23,12 +34,12 @@ export interface CheckerOptions {
    */
   refreshWaitMs?: number;
   /** The in-process layer; absent = every check reads the database. */
-  cache?: EntitlementMemoryCache<EntitlementAnswer>;
+  cache?: EntitlementMemoryCache<RememberedAnswer>;
 }
 
 // Answers with no deadline of their own (no grant, payments) are still re-read now and
 // then, as a guard against a notification lost with the listener still believing it is up.
-const MAX_MEMORY_MS = 60_000;
+export const MAX_MEMORY_MS = 60_000;
 
 const DEFAULT_REFRESH_WAIT_MS = 2500;
 
@@ -46,23 +57,27 @@ export function createEntitlementChecker(
 ): EntitlementChecker {
   const refresher = new GrantRefresher(ctx);
   const waitMs = options.refreshWaitMs ?? DEFAULT_REFRESH_WAIT_MS;
+  const cache = options.cache;
+  const remembered = (query: EntitlementQuery, now = Date.now()): RememberedAnswer | undefined => {
+    const hit = cache?.get(EntitlementMemoryCache.key(query.tenantId, query.entityId, query.capability), now);
+    if (hit) ctx.metrics.entitlementChecks.inc({ source: 'memory', result: hit.answer.allowed ? 'true' : 'false' });
+    return hit;
+  };
   return {
+    remembered,
     async check(query) {
       const startedAt = Date.now();
-      const key = EntitlementMemoryCache.key(query.tenantId, query.entityId, query.capability);
-      const cache = options.cache;
-      const remembered = cache?.get(key, startedAt);
-      if (remembered) {
-        ctx.metrics.entitlementChecks.inc({ source: 'memory', result: String(remembered.allowed) });
-        return remembered;
-      }
+      const hit = remembered(query, startedAt);
+      // A copy: callers may add to their answer; the remembered one is shared by every later hit.
+      if (hit) return { ...hit.answer };
       const snapshot = cache?.snapshot() ?? 0;
       let rows = await grantsForKey(ctx.pool, query.tenantId, query.entityId, query.capability);
       const ttl = ctx.config.entitlementTtlSeconds;
       if (grantsNeedingRefresh(rows, ttl, startedAt).length === 0) {
         const answer = answerFromGrants(rows, startedAt);
         const until = Math.min(answerValidUntil(rows, ttl, startedAt) ?? Infinity, startedAt + MAX_MEMORY_MS);
-        cache?.set(key, answer, until, snapshot);
+        const key = EntitlementMemoryCache.key(query.tenantId, query.entityId, query.capability);
+        cache?.set(key, { answer: Object.freeze({ ...answer }), json: JSON.stringify(answer) }, until, snapshot);
         ctx.metrics.entitlementChecks.inc({ source: 'db', result: String(answer.allowed) });
         return answer;
       }

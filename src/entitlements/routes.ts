@@ -2,15 +2,14 @@ import { z } from 'zod';
 import { capability, entityId } from '../http/schemas.js';
 import { tenantOf } from '../http/tenant.js';
 import type { RouteOptions, ZodApp } from '../http/types.js';
-import type { EntitlementAnswer } from './answer.js';
 import { EntitlementChangeListener } from './change-listener.js';
-import { createEntitlementChecker } from './check.js';
+import { createEntitlementChecker, type RememberedAnswer } from './check.js';
 import { EntitlementMemoryCache } from './memory-cache.js';
 import { putManualGrant, revokeManualGrant } from './manual.js';
 
 /** The cache serves answers only while its listener is connected; it closes with the app. */
-async function startMemoryCache(app: ZodApp, ctx: RouteOptions['ctx']): Promise<EntitlementMemoryCache<EntitlementAnswer>> {
-  const cache = new EntitlementMemoryCache<EntitlementAnswer>();
+async function startMemoryCache(app: ZodApp, ctx: RouteOptions['ctx']): Promise<EntitlementMemoryCache<RememberedAnswer>> {
+  const cache = new EntitlementMemoryCache<RememberedAnswer>();
   const listener = new EntitlementChangeListener(
     ctx.pool,
     {
@@ -23,6 +22,8 @@ async function startMemoryCache(app: ZodApp, ctx: RouteOptions['ctx']): Promise<
   app.addHook('onClose', () => listener.close());
   return cache;
 }
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 const keyParams = z.object({ entity_id: entityId, capability });
 
@@ -40,9 +41,18 @@ export async function entitlementRoutes(app: ZodApp, opts: RouteOptions): Promis
   const cache = ctx.config.entitlementMemoryCache ? await startMemoryCache(app, ctx) : undefined;
   const checker = createEntitlementChecker(ctx, { cache });
 
-  app.get('/entitlement/:entity_id/:capability', { onRequest: auth, schema: { params: keyParams } }, async (request) => {
-    const tenantId = tenantOf(request, ctx.config.defaultTenantId);
-    return checker.check({ tenantId, entityId: request.params.entity_id, capability: request.params.capability });
+  // Not async: a warm answer is sent at once with the JSON serialized when it was remembered;
+  // only a miss goes through the promise (database, maybe Stripe).
+  app.get('/entitlement/:entity_id/:capability', { onRequest: auth, schema: { params: keyParams } }, (request, reply) => {
+    const query = {
+      tenantId: tenantOf(request, ctx.config.defaultTenantId),
+      entityId: request.params.entity_id,
+      capability: request.params.capability,
+    };
+    const warm = checker.remembered(query);
+    if (!warm) return checker.check(query);
+    reply.type(JSON_CONTENT_TYPE).send(warm.json);
+    return undefined;
   });
 
   app.post(
