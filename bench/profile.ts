@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator } from '../src/sim/index.js';
+import { buildForBench } from './build.js';
+import { freePort, ROOT } from './children.js';
+import { openBenchDatabase } from './database.js';
+import { checkRound, seedGrants, warmAll } from './entitlement-bench.js';
+import { serviceEnv } from './env.js';
+
+/**
+ * `tsx bench/profile.ts [service|bare]`: runs the warm check load against one server started
+ * with --cpu-prof and prints the functions with the most self time. A tool for finding the
+ * hot path, not part of `npm run bench`.
+ */
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+}
+
+const which = process.argv[2] === 'bare' ? 'bare' : 'service';
+const db = await openBenchDatabase();
+const sim = await startSimulator({ port: 0 });
+await seedGrants(db.pool);
+const dir = mkdtempSync(join(tmpdir(), 'nself-prof-'));
+const env = serviceEnv({ databaseUrl: db.url, stripeApiBase: sim.url, port: await freePort() });
+const scripts = buildForBench();
+const script = which === 'bare' ? scripts.bare : scripts.service;
+const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, script], {
+  cwd: ROOT,
+  env,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const target = { name: which, process: child, url: `http://127.0.0.1:${env.PORT}`, peakRssMb: () => 0, cpuSeconds: () => 0, stop: async () => undefined };
+for (let i = 0; i < 100; i++) {
+  try {
+    if ((await fetch(`${target.url}/health`)).ok) break;
+  } catch {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+if (which === 'service') await warmAll(target);
+const route = { child: target, routePrefix: which === 'bare' ? '/bare' : '/entitlement' };
+// The same target on both sides: one round is twice the slices against the profiled server.
+const sec = Number(process.env.PROFILE_SEC ?? 16);
+const { service: r } = await checkRound(route, route, true, { connections: 64, warmupSec: 2, slices: 4, sliceSec: sec / 8 });
+process.stderr.write(`${which}: ${r.requestsPerSec.toFixed(0)} req/s p50 ${r.p50Ms} p99 ${r.p99Ms}\n`);
+await new Promise<void>((resolve) => {
+  child.once('exit', () => resolve());
+  child.kill('SIGINT');
+});
+const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
+const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
+const self = new Map<number, number>();
+for (const s of profile.samples) self.set(s, (self.get(s) ?? 0) + 1);
+const byFn = new Map<string, number>();
+for (const n of profile.nodes) {
+  const f = n.callFrame;
+  const key = `${f.functionName || '(anon)'} ${f.url.replace(/^.*node_modules\//, '').replace(ROOT, '')}:${f.lineNumber + 1}`;
+  byFn.set(key, (byFn.get(key) ?? 0) + (self.get(n.id) ?? 0));
+}
+const total = profile.samples.length;
+for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 40))) {
+  process.stdout.write(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}\n`);
+}
+process.stdout.write(`profile: ${join(dir, file)}\n`);
+await sim.close();
+await db.close();
