@@ -4,6 +4,7 @@ import type { Pool } from './db/pool.js';
 /** One registry per app instance, so several apps in one process (tests, replicas) never clash. */
 export function createMetrics(pool: Pool) {
   const registry = new Registry();
+  const memoryHits = { true: 0, false: 0 };
   collectDefaultMetrics({ register: registry, prefix: 'nself_stripe_' });
   const metrics = {
     registry,
@@ -25,7 +26,19 @@ export function createMetrics(pool: Pool) {
       help: 'billing.can answers by where they came from (memory, db, stripe) and result',
       labelNames: ['source', 'result'] as const,
       registers: [registry],
+      // Memory hits are the hot path: counted in plain numbers, folded in when scraped.
+      collect() {
+        for (const result of ['true', 'false'] as const) {
+          const n = memoryHits[result];
+          if (n > 0) this.inc({ source: 'memory', result }, n);
+          memoryHits[result] = 0;
+        }
+      },
     }),
+    /** Counts a billing.can answered from memory (see entitlementChecks). */
+    memoryHit(allowed: boolean): void {
+      memoryHits[allowed ? 'true' : 'false']++;
+    },
     stripeCalls: new Counter({
       name: 'nself_stripe_stripe_api_calls_total',
       help: 'Stripe API calls by outcome',

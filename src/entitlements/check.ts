@@ -60,7 +60,7 @@ export function createEntitlementChecker(
   const cache = options.cache;
   const remembered = (query: EntitlementQuery, now = Date.now()): RememberedAnswer | undefined => {
     const hit = cache?.get(EntitlementMemoryCache.key(query.tenantId, query.entityId, query.capability), now);
-    if (hit) ctx.metrics.entitlementChecks.inc({ source: 'memory', result: hit.answer.allowed ? 'true' : 'false' });
+    if (hit) ctx.metrics.memoryHit(hit.answer.allowed);
     return hit;
   };
   return {

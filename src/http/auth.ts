@@ -1,5 +1,5 @@
 import { hash, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { Unauthorized } from './errors.js';
 
 // The one-shot hash: no Hash object per request (this runs on every authenticated request).
@@ -21,9 +21,14 @@ export function bearerVerifier(tokens: string[]): (header: string | undefined) =
   };
 }
 
+/**
+ * The onRequest hook of every protected route. Callback style on purpose: an accepted request
+ * goes on at once, without the promise and microtask an async hook costs on every request
+ * (several µs of CPU on a warm entitlement check, see bench/).
+ */
 export function requireBearer(verify: (header: string | undefined) => boolean) {
-  return async (request: FastifyRequest): Promise<void> => {
-    if (!verify(request.headers.authorization)) throw new Unauthorized();
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    done(verify(request.headers.authorization) ? undefined : new Unauthorized());
   };
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 
@@ -14,5 +14,5 @@ export type ZodApp = FastifyInstance<
 export interface RouteOptions {
   ctx: AppContext;
   /** onRequest hook that enforces the bearer token: before validation, so strangers learn nothing. */
-  auth: onRequestAsyncHookHandler;
+  auth: onRequestHookHandler;
 }
