@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RouteOptions, ZodApp } from '../http/types.js';
+import { rateLimited, type RouteOptions, type ZodApp } from '../http/types.js';
 import { NotFound } from '../http/errors.js';
 import { entityId, entityParams, httpUrl } from '../http/schemas.js';
 import { tenantOf } from '../http/tenant.js';
@@ -38,7 +38,7 @@ export async function accountRoutes(app: ZodApp, opts: RouteOptions): Promise<vo
     {
       onRequest: auth,
       schema: { body: onboardBody },
-      config: { rateLimit: { max: ctx.config.rateLimit.max, timeWindow: ctx.config.rateLimit.windowMs } },
+      config: rateLimited(ctx),
     },
     async (request) => {
       const body = request.body;

@@ -1,6 +1,6 @@
 import { BadRequest } from '../http/errors.js';
 import { tenantOf } from '../http/tenant.js';
-import type { RouteOptions, ZodApp } from '../http/types.js';
+import { rateLimited, type RouteOptions, type ZodApp } from '../http/types.js';
 import { createPortalSession } from './portal.js';
 import { checkoutBody, idempotencyKeyHeader, portalBody } from './schemas.js';
 import { createCheckoutSession } from './session.js';
@@ -19,7 +19,7 @@ export async function checkoutRoutes(app: ZodApp, opts: RouteOptions): Promise<v
     {
       onRequest: auth,
       schema: { body: checkoutBody },
-      config: { rateLimit: { max: ctx.config.rateLimit.max, timeWindow: ctx.config.rateLimit.windowMs } },
+      config: rateLimited(ctx),
     },
     async (request) => {
       const tenantId = tenantOf(request, ctx.config.defaultTenantId);

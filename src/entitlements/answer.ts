@@ -3,8 +3,11 @@ import type { GrantRow } from './grant-reads.js';
 /** What `GET /entitlement/:entity_id/:capability` and `billing.can` answer. */
 export interface EntitlementAnswer {
   allowed: boolean;
+  /** 'active', 'trialing', 'manual', … when allowed; 'past_due', 'canceled', … or 'none' when not. */
   status: string;
+  /** Subscribed quantity summed over the allowing grants (seats, licences); absent when there is no grant. */
   quantity?: number;
+  /** When the answer was last confirmed by Stripe (ISO), null when there is no grant. */
   cached_at: string | null;
   period_end?: string;
   /** Present (true) only when Stripe could not re-confirm a grant older than the TTL. */

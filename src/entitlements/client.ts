@@ -3,19 +3,10 @@
  * `GET /entitlement/:entity_id/:capability`, so nobody hand-rolls the call.
  * Depends on nothing but `fetch`.
  */
+import type { EntitlementAnswer } from './answer.js';
 
-export interface EntitlementResult {
-  allowed: boolean;
-  /** 'active', 'trialing', 'manual', … when allowed; 'past_due', 'canceled', … or 'none' when not. */
-  status: string;
-  /** Subscribed quantity summed over the allowing grants (seats, licences); absent when there is no grant. */
-  quantity?: number;
-  /** When the answer was last confirmed by Stripe (ISO), null when there is no grant. */
-  cached_at: string | null;
-  period_end?: string;
-  /** True when Stripe could not re-confirm an expired cache entry: the answer is the cached one. */
-  stale?: boolean;
-}
+/** What `can` resolves to: the route's answer (type-only: the client still needs nothing but fetch). */
+export type EntitlementResult = EntitlementAnswer;
 
 export interface BillingClientOptions {
   /** Where nself-stripe is reached, e.g. `http://nself-stripe:3830`. */

@@ -16,3 +16,8 @@ export interface RouteOptions {
   /** onRequest hook that enforces the bearer token: before validation, so strangers learn nothing. */
   auth: onRequestHookHandler;
 }
+
+/** Route config for the rate-limited routes (onboarding, checkout): per token and IP. */
+export function rateLimited(ctx: AppContext): { rateLimit: { max: number; timeWindow: number } } {
+  return { rateLimit: { max: ctx.config.rateLimit.max, timeWindow: ctx.config.rateLimit.windowMs } };
+}
