@@ -16,6 +16,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+# Only used when no DATABASE_URL / POSTGRES_HOST is given (embedded PostgreSQL); must be writable.
+RUN mkdir -p .data && chown node:node .data
 USER node
 EXPOSE 3830
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3830)+'/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
