@@ -56,6 +56,7 @@ describe('graceful shutdown under webhook load', () => {
       const sentAt = Date.now();
       try {
         const res = await postSigned(url, p);
+        if (res.status === 503) expect(res.body, 'a refusal in the error shape').toMatchObject({ error: { code: expect.any(String) } });
         return { planned: p, sentAt, doneAt: Date.now(), status: res.status, duplicate: res.body.duplicate === true, error: null };
       } catch (err) {
         return { planned: p, sentAt, doneAt: Date.now(), status: null, duplicate: false, error: (err as Error).message };
