@@ -63,6 +63,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     const applied = await migrate(pool);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   }
+  for (const warning of config.warnings) logger.warn(warning);
   if (!config.encryptionKey) {
     logger.warn('NSELF_DB_ENCRYPTION_KEY is not set: OAuth tokens are stored unencrypted (test mode only)');
   }

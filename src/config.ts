@@ -34,6 +34,8 @@ export interface Config {
   port: number;
   host: string;
   logLevel: string;
+  /** Accepted but weak settings, logged at startup. */
+  warnings: string[];
 }
 
 export class ConfigError extends Error {
@@ -108,7 +110,7 @@ function boolSetting(env: Env, name: string, fallback: boolean, problems: string
 }
 
 function keyMode(key: string): StripeMode | null {
-  const m = /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.exec(key);
+  const m = /^(sk|rk)_(test|live)_\w+$/.exec(key);
   return m ? (m[2] as StripeMode) : null;
 }
 
@@ -179,11 +181,13 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   const cloudBaseUrl = baseUrlRaw ? urlSetting(baseUrlRaw, 'NSELF_CLOUD_BASE_URL', problems) : '';
 
   const bearerTokens = list(required('NSELF_BEARER_TOKEN'));
-  if (bearerTokens.some((t) => t.length < 16)) problems.push('NSELF_BEARER_TOKEN entries must be at least 16 characters');
+  // Short secrets work (local setups use them) but are named at startup as weak.
+  const warnings: string[] = [];
+  if (bearerTokens.some((t) => t.length < 16)) warnings.push('NSELF_BEARER_TOKEN has an entry shorter than 16 characters');
 
   const encryptionKey = env.NSELF_DB_ENCRYPTION_KEY?.trim() || null;
   if (mode === 'live' && !encryptionKey) problems.push('NSELF_DB_ENCRYPTION_KEY is required with a live secret key');
-  if (encryptionKey && encryptionKey.length < 16) problems.push('NSELF_DB_ENCRYPTION_KEY must be at least 16 characters');
+  if (encryptionKey && encryptionKey.length < 16) warnings.push('NSELF_DB_ENCRYPTION_KEY is shorter than 16 characters');
 
   const defaultTenantId = env.NSELF_TENANT_ID?.trim() || NIL_UUID;
   if (!UUID.test(defaultTenantId)) problems.push('NSELF_TENANT_ID must be a UUID');
@@ -224,6 +228,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     port: intSetting(env, 'PORT', 3830, 0, 65_535, problems),
     host: env.HOST?.trim() || '0.0.0.0',
     logLevel,
+    warnings,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
