@@ -56,8 +56,19 @@ export function serverOptions(logger: Logger) {
 /** The composition root: every dependency is built or received here and handed down. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
   const logger = deps.logger ?? createLogger(config.logLevel);
-  let database: Database | null = null;
-  if (!deps.pool) database = await openDatabase(config.database, { onEmbeddedLog: (l) => logger.debug({ pg: l.trim() }) });
+  const database = deps.pool
+    ? null
+    : await openDatabase(config.database, { onEmbeddedLog: (l) => logger.debug({ pg: l.trim() }) });
+  try {
+    return await composeApp(config, deps, logger, database);
+  } catch (err) {
+    // A failed start (migration, listener) must not leave the pool or an embedded server running.
+    await database?.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function composeApp(config: Config, deps: AppDeps, logger: Logger, database: Database | null): Promise<App> {
   const pool = deps.pool ?? database!.pool;
   if (!deps.skipMigrations) {
     const applied = await migrate(pool);

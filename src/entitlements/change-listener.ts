@@ -7,6 +7,8 @@ export const ENTITLEMENT_CHANGES_CHANNEL = 'np_stripe_entitlement_changes';
 export interface ChangeListenerHandlers {
   /** A grant of (tenant, entity, capability) changed on some replica. */
   onChange(tenantId: string, entityId: string, capability: string): void;
+  /** Some grant changed, but the notification does not say which. */
+  onUnknownChange(): void;
   /** Connected (true) or lost (false): while lost, nothing cached can be trusted. */
   onStatus(connected: boolean): void;
 }
@@ -61,7 +63,7 @@ export class EntitlementChangeListener {
       this.handlers.onChange(tenantId, entityId, capability);
     } catch {
       // An unreadable payload could hide a change: distrust everything cached.
-      this.handlers.onStatus(true);
+      this.handlers.onUnknownChange();
     }
   }
 

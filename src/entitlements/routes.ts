@@ -14,6 +14,7 @@ async function startMemoryCache(app: ZodApp, ctx: RouteOptions['ctx']): Promise<
     ctx.pool,
     {
       onChange: (tenantId, entityId, capability) => cache.invalidate(EntitlementMemoryCache.key(tenantId, entityId, capability)),
+      onUnknownChange: () => cache.clear(),
       onStatus: (connected) => cache.setEnabled(connected),
     },
     ctx.logger,

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH, TEST_ENV } from '../helpers/config.js';
 import { CHROMIUM, hasChromium, launchChromium } from '../helpers/browser.js';
-import { freePort, startHarness, type Harness } from './helpers.js';
+import { startListeningHarness, type Harness } from './helpers.js';
 
 if (!hasChromium) console.warn(`browser onboarding tests skipped: ${CHROMIUM} is not installed`);
 
@@ -28,11 +28,7 @@ async function fresh(): Promise<Page> {
 
 describe.skipIf(!hasChromium)('onboarding in a real browser (headless Chromium)', () => {
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    // The app's public URL must be known before it is built: Stripe sends the browser back to it.
-    h = await startHarness({ cloudBaseUrl: base, connectWebhookUrl: `${base}/stripe/webhook/connect` });
-    await h.t.app.listen({ port, host: '127.0.0.1' });
+    ({ h, base } = await startListeningHarness());
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {

@@ -104,3 +104,15 @@ export function pathOf(url: string): string {
   const u = new URL(url);
   return `${u.pathname}${u.search}`;
 }
+
+/**
+ * The harness with the app listening on a real port that is also its public URL: Stripe's
+ * hosted pages send the browser back there, and webhooks reach its Connect endpoint.
+ */
+export async function startListeningHarness(env: Env = {}): Promise<{ h: Harness; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const h = await startHarness({ cloudBaseUrl: base, connectWebhookUrl: `${base}/stripe/webhook/connect`, env });
+  await h.t.app.listen({ port, host: '127.0.0.1' });
+  return { h, base };
+}

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startHarness, type Harness } from '../accounts/helpers.js';
+import { startListeningHarness, type Harness } from '../accounts/helpers.js';
 import { AUTH, TEST_ENV } from '../helpers/config.js';
 import { CHROMIUM, hasChromium, launchChromium } from '../helpers/browser.js';
 
@@ -53,14 +53,7 @@ async function newPage(): Promise<Page> {
 // is on, as in production, so the flips also prove its invalidation.
 describe.skipIf(!hasChromium)('selling a capability in a real browser (headless Chromium)', () => {
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    h = await startHarness({
-      cloudBaseUrl: base,
-      connectWebhookUrl: `${base}/stripe/webhook/connect`,
-      env: { STRIPE_ENTITLEMENT_MEMORY_CACHE: 'true' },
-    });
-    await h.t.app.listen({ port, host: '127.0.0.1' });
+    ({ h, base } = await startListeningHarness({ STRIPE_ENTITLEMENT_MEMORY_CACHE: 'true' }));
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
