@@ -3,6 +3,7 @@ import type { Queryable } from '../db/pool.js';
 import { Conflict } from '../http/errors.js';
 import type { AccountRow } from './repository.js';
 import type { AccountSnapshot, AccountStatus } from './status.js';
+import { encryptToken } from './token-cipher.js';
 
 export interface OAuthTokens {
   accessToken: string;
@@ -20,23 +21,26 @@ export interface OAuthLink {
   status: AccountStatus;
 }
 
-/** The key for pgp_sym_encrypt; plaintext storage is refused outside test mode. */
+/** The key that encrypts tokens at rest; plaintext storage is refused outside test mode. */
 function tokenKey(config: Config): string | null {
   if (config.encryptionKey) return config.encryptionKey;
   if (config.stripe.mode !== 'test') throw new Error('NSELF_DB_ENCRYPTION_KEY is required to store OAuth tokens in live mode');
   return null;
 }
 
-// pgcrypto encrypts inside the statement; the key is the bound parameter $15, never part of the text.
+/** Bytes for the bytea column: ciphertext with a key, else (test mode) the plain UTF-8. */
+async function tokenBytes(token: string, key: string | null): Promise<Buffer> {
+  return key ? encryptToken(token, key) : Buffer.from(token, 'utf8');
+}
+
+// Tokens arrive already encrypted (./token-cipher.ts): with log_statement=all PostgreSQL logs
+// every bound parameter, so neither the key nor a plaintext token may be one.
 const UPSERT_OAUTH_LINK = `
   INSERT INTO np_stripe_accounts AS a (tenant_id, entity_id, stripe_account_id, connected_via, status, email, country,
     details_submitted, charges_enabled, payouts_enabled, requirements_due, disabled_reason, livemode,
     access_token, refresh_token, tokens_encrypted, oauth_scope)
   VALUES ($1, $2, $3, 'oauth', $4, $5, $6, $7, $8, $9, $10, $11, $12,
-    CASE WHEN $15::text IS NULL THEN convert_to($13::text, 'UTF8') ELSE pgp_sym_encrypt($13::text, $15::text) END,
-    CASE WHEN $14::text IS NULL THEN NULL WHEN $15::text IS NULL THEN convert_to($14::text, 'UTF8')
-         ELSE pgp_sym_encrypt($14::text, $15::text) END,
-    $15::text IS NOT NULL, $16)
+    $13::bytea, $14::bytea, $15, $16)
   ON CONFLICT (tenant_id, entity_id) DO UPDATE SET stripe_account_id = EXCLUDED.stripe_account_id,
     connected_via = 'oauth', status = EXCLUDED.status, email = COALESCE(EXCLUDED.email, a.email),
     country = COALESCE(EXCLUDED.country, a.country), details_submitted = EXCLUDED.details_submitted,
@@ -61,6 +65,7 @@ function isUniqueViolation(err: unknown): boolean {
  */
 export async function storeOAuthLink(q: Queryable, config: Config, link: OAuthLink): Promise<AccountRow> {
   const key = tokenKey(config);
+  const { accessToken, refreshToken } = link.tokens;
   const s = link.snapshot;
   const params = [
     link.tenantId,
@@ -75,9 +80,9 @@ export async function storeOAuthLink(q: Queryable, config: Config, link: OAuthLi
     s.requirementsDue,
     s.disabledReason,
     link.tokens.livemode,
-    link.tokens.accessToken,
-    link.tokens.refreshToken,
-    key,
+    await tokenBytes(accessToken, key),
+    refreshToken === null ? null : await tokenBytes(refreshToken, key),
+    key !== null,
     link.tokens.scope,
   ];
   let rows: AccountRow[];

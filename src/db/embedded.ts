@@ -22,6 +22,8 @@ export async function startEmbeddedPostgres(opts: {
   dir: string;
   port: number;
   onLog?: (line: string) => void;
+  /** Extra server flags after ours, e.g. `['-c', 'log_statement=all']` (a later `-c` wins). */
+  postgresFlags?: string[];
 }): Promise<EmbeddedDatabase> {
   const dir = resolve(opts.dir);
   mkdirSync(resolve(dir, '..'), { recursive: true });
@@ -35,7 +37,10 @@ export async function startEmbeddedPostgres(opts: {
     createPostgresUser: process.getuid?.() === 0,
     onLog: (m: unknown) => log(String(m)),
     onError: (m: unknown) => log(String(m)),
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300',
+      ...(opts.postgresFlags ?? []),
+    ],
   });
   if (!existsSync(resolve(dir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
