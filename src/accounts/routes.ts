@@ -53,7 +53,8 @@ export async function accountRoutes(app: ZodApp, opts: RouteOptions): Promise<vo
     },
   );
 
-  app.get('/onboard/callback', { schema: { querystring: callbackQuery } }, async (request, reply) => {
+  // No bearer here (a browser redirect), so the limit is per client IP.
+  app.get('/onboard/callback', { schema: { querystring: callbackQuery }, config: rateLimited(ctx) }, async (request, reply) => {
     const outcome = await handleCallback(ctx, request.query);
     if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 302);
     return outcome.body;

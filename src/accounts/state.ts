@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { Queryable } from '../db/pool.js';
+import type { Pool, Queryable } from '../db/pool.js';
 import { BadRequest } from '../http/errors.js';
 
 export type StatePurpose = 'oauth' | 'account_link';
@@ -27,7 +27,7 @@ export function signState(secret: string, payload: StatePayload): string {
   return `${body}.${mac(secret, body).toString('base64url')}`;
 }
 
-/** Signature and expiry; single use is `consumeState`'s job. */
+/** Signature and expiry; single use is `spendState`'s job. */
 export function verifyState(secret: string, token: string, nowMs = Date.now()): StatePayload {
   const [body, sig, extra] = token.split('.');
   if (!body || !sig || extra !== undefined) throw invalidState('malformed');
@@ -71,11 +71,14 @@ export async function issueState(
 }
 
 /**
- * Marks the nonce used. Inside the caller's transaction the row stays locked until commit, so
- * a concurrent second use waits and then finds it used; a rollback makes it usable again.
+ * Spends the nonce: one autocommitted statement on the pool, before any Stripe call. Exactly
+ * one caller's UPDATE matches; a concurrent one blocks only for that statement and then finds
+ * it used, so nobody waits for the winner's Stripe calls. A spent state stays spent whatever
+ * happens next (an OAuth code is single-use at Stripe anyway): the operator starts again at
+ * /onboard.
  */
-export async function consumeState(q: Queryable, payload: StatePayload): Promise<void> {
-  const { rowCount } = await q.query(
+export async function spendState(pool: Pool, payload: StatePayload): Promise<void> {
+  const { rowCount } = await pool.query(
     `UPDATE np_stripe_oauth_states SET used_at = now()
      WHERE nonce = $1 AND tenant_id = $2 AND entity_id = $3 AND purpose = $4 AND used_at IS NULL AND expires_at > now()
      RETURNING nonce`,
