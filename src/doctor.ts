@@ -22,7 +22,7 @@ function configChecks(config: Config): Check[] {
     {
       name: 'token encryption',
       ok: config.encryptionKey !== null || s.mode === 'test',
-      detail: config.encryptionKey ? 'on (pgp_sym_encrypt)' : 'off: OAuth tokens stored unencrypted (test mode only)',
+      detail: config.encryptionKey ? 'on (OpenPGP, encrypted in the service)' : 'off: OAuth tokens stored unencrypted (test mode only)',
       hint: config.encryptionKey ? undefined : 'set NSELF_DB_ENCRYPTION_KEY (or NSELF_DB_ENCRYPTION_KEY_FILE)',
     },
     {
