@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import type { AppContext } from '../context.js';
 import { withTransaction } from '../db/transaction.js';
 import { NotFound } from '../http/errors.js';
-import { findAccountByEntity, markDeauthorized, stopAccountGrants, type AccountRow } from './repository.js';
+import { findAccountByEntity, markDeauthorized, type AccountRow } from './repository.js';
 
 /**
  * Stripe answers a deauthorize for an account that is no longer connected with invalid_client
@@ -32,9 +32,9 @@ export async function disconnectAccount(ctx: AppContext, tenantId: string, entit
     }
   }
   return withTransaction(ctx.pool, async (tx) => {
+    // Its sold grants follow the account's status (migration 005): denied until it reconnects.
     await markDeauthorized(tx, accountId);
-    const grants = await stopAccountGrants(tx, accountId);
-    ctx.logger.info({ entity_id: entityId, account: accountId, grants }, 'account disconnected');
+    ctx.logger.info({ entity_id: entityId, account: accountId }, 'account disconnected');
     return (await findAccountByEntity(tx, tenantId, entityId))!;
   });
 }

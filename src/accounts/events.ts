@@ -1,31 +1,21 @@
 import type Stripe from 'stripe';
-import { ignored, processed, type EventHandler, type HandlerContext } from '../webhooks/types.js';
+import { ignored, processed, type EventHandler } from '../webhooks/types.js';
+import { namedOperator } from '../webhooks/scope.js';
 import type { Tx } from '../db/transaction.js';
-import {
-  findAccountByStripeId,
-  linkAccountFromMetadata,
-  markDeauthorized,
-  saveSnapshot,
-  stopAccountGrants,
-  type AccountRow,
-} from './repository.js';
+import { findAccountByStripeId, linkPendingAccount, markDeauthorized, saveSnapshot, type AccountRow } from './repository.js';
 import { deriveStatus, snapshotOf } from './status.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
- * An account we have no row for is ours only when its metadata names our entity: an
- * account.updated can overtake the /onboard that created the account.
+ * Our row for the account. An account we have no row for is linked only to a row /onboard
+ * recorded before creating it and has not linked yet (the event overtook /onboard's own
+ * update); if /onboard linked it meanwhile, that row is found on the second look.
  */
-async function rowForEvent(tx: Tx, account: Stripe.Account, ctx: HandlerContext): Promise<AccountRow | 'unknown' | 'taken'> {
+async function rowForEvent(tx: Tx, account: Stripe.Account): Promise<AccountRow | null> {
   const known = await findAccountByStripeId(tx, account.id, true);
   if (known) return known;
-  const entityId = account.metadata?.nself_entity_id;
-  if (!entityId) return 'unknown';
-  const named = account.metadata?.nself_tenant_id;
-  const tenantId = named && UUID.test(named) ? named.toLowerCase() : ctx.tenantId;
-  const linked = await linkAccountFromMetadata(tx, { tenantId, entityId, accountId: account.id });
-  return linked ?? 'taken';
+  const operator = namedOperator(account.metadata ?? {});
+  if (!operator) return null;
+  return (await linkPendingAccount(tx, { ...operator, accountId: account.id })) ?? findAccountByStripeId(tx, account.id, true);
 }
 
 /**
@@ -36,9 +26,8 @@ async function rowForEvent(tx: Tx, account: Stripe.Account, ctx: HandlerContext)
 export const applyAccountUpdated: EventHandler = async (tx, event, ctx) => {
   if (event.type !== 'account.updated') return ignored('unexpected_type');
   const object = event.data.object;
-  const row = await rowForEvent(tx, object, ctx);
-  if (row === 'unknown') return ignored('unknown account');
-  if (row === 'taken') return ignored('entity already linked to another account');
+  const row = await rowForEvent(tx, object);
+  if (!row) return ignored('unknown_account');
 
   const created = new Date(event.created * 1000);
   const last = row.last_event_created?.getTime() ?? null;
@@ -62,11 +51,11 @@ export const applyAccountUpdated: EventHandler = async (tx, event, ctx) => {
 export const applyAccountDeauthorized: EventHandler = async (tx, event, ctx) => {
   if (event.type !== 'account.application.deauthorized') return ignored('unexpected_type');
   const accountId = event.account;
-  if (!accountId) return ignored('unknown account');
+  if (!accountId) return ignored('unknown_account');
   const row = await findAccountByStripeId(tx, accountId, true);
-  if (!row) return ignored('unknown account');
+  if (!row) return ignored('unknown_account');
+  // The grants sold under it follow the account's status (migration 005): denied until it reconnects.
   await markDeauthorized(tx, accountId);
-  const grants = await stopAccountGrants(tx, accountId);
-  ctx.logger.info({ event_id: event.id, account: accountId, entity_id: row.entity_id, grants }, 'account deauthorized');
+  ctx.logger.info({ event_id: event.id, account: accountId, entity_id: row.entity_id }, 'account deauthorized');
   return processed;
 };

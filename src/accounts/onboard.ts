@@ -38,11 +38,10 @@ export function accountIdempotencyKey(tenantId: string, entityId: string, genera
 }
 
 /**
- * The entity's Express account, created at most once. The row is inserted (or found) and
+ * The entity's Express account, created at most once. The row (committed beforehand) is
  * locked for the Stripe call, so concurrent callers wait and then reuse what the first made.
  */
 async function ensureExpressAccount(tx: Tx, ctx: AppContext, req: OnboardRequest): Promise<AccountRow> {
-  await ensurePendingRow(tx, req);
   const row = (await findAccountByEntity(tx, req.tenantId, req.entityId, true))!;
   if (row.stripe_account_id && row.status !== 'deauthorized') return row;
   const generation = row.deauthorized_at ? String(row.deauthorized_at.getTime()) : '0';
@@ -69,6 +68,9 @@ export async function startOnboarding(ctx: AppContext, req: OnboardRequest): Pro
     const link = await oauthAuthorizeUrl(ctx.pool, ctx, { ...req, email: req.email ?? existing?.email ?? null });
     return result(link, 'oauth', null);
   }
+  // Committed before Stripe is called: an account.updated overtaking this request links the new
+  // account only to such a row (SPEC §5, Trust).
+  await ensurePendingRow(ctx.pool, req);
   const row = await withTransaction(ctx.pool, (tx) => ensureExpressAccount(tx, ctx, req));
   const accountId = row.stripe_account_id!;
   // The state's nonce commits only with a link handed out: a failed Stripe call leaves no orphan.

@@ -99,19 +99,18 @@ export async function saveSnapshot(
 }
 
 /**
- * Links an account that Stripe told us about before /onboard recorded it (its metadata names
- * the entity). Only fills an empty slot: an entity already linked elsewhere keeps its account.
+ * Links an account that Stripe told us about before /onboard recorded its id: only a row
+ * /onboard committed before calling Stripe, still without an account, is filled in. Null when
+ * there is none (an entity never onboarded, or already linked): no row is ever created here.
  */
-export async function linkAccountFromMetadata(
+export async function linkPendingAccount(
   q: Queryable,
   link: { tenantId: string; entityId: string; accountId: string },
 ): Promise<AccountRow | null> {
   const { rows } = await q.query<AccountRow>(
-    `INSERT INTO np_stripe_accounts AS a (tenant_id, entity_id, stripe_account_id, connected_via, status)
-     VALUES ($1, $2, $3, 'account_link', 'pending')
-     ON CONFLICT (tenant_id, entity_id) DO UPDATE SET stripe_account_id = EXCLUDED.stripe_account_id, updated_at = now()
-       WHERE a.stripe_account_id IS NULL OR a.stripe_account_id = EXCLUDED.stripe_account_id
-     RETURNING ${COLUMNS}`,
+    `UPDATE np_stripe_accounts SET stripe_account_id = $3, updated_at = now()
+      WHERE tenant_id = $1 AND entity_id = $2 AND stripe_account_id IS NULL
+      RETURNING ${COLUMNS}`,
     [link.tenantId, link.entityId, link.accountId],
   );
   return rows[0] ?? null;
@@ -126,14 +125,4 @@ export async function markDeauthorized(q: Queryable, accountId: string): Promise
        AND (status <> 'deauthorized' OR access_token IS NOT NULL OR refresh_token IS NOT NULL OR deauthorized_at IS NULL)`,
     [accountId],
   );
-}
-
-/** Grants sold under the account stop allowing; manual comps are not sold under an account. */
-export async function stopAccountGrants(q: Queryable, accountId: string): Promise<number> {
-  const { rowCount } = await q.query(
-    `UPDATE np_stripe_entitlements SET allowed = false, status = 'account_deauthorized', updated_at = now()
-     WHERE stripe_account_id = $1 AND source_type <> 'manual' AND (allowed OR status <> 'account_deauthorized')`,
-    [accountId],
-  );
-  return rowCount ?? 0;
 }

@@ -27,9 +27,14 @@ export function manualGrantExpired(row: GrantRow, now: number): boolean {
   return row.source_type === 'manual' && row.expires_at !== null && row.expires_at.getTime() <= now;
 }
 
-/** A grant allows when its state says so, it was not revoked, and (manual) it has not expired. */
+/** A grant allows when its state says so, it was not revoked, its account did not disconnect, and (manual) it has not expired. */
 export function grantAllows(row: GrantRow, now: number): boolean {
-  return row.allowed && row.revoked_at === null && !manualGrantExpired(row, now);
+  return row.allowed && row.revoked_at === null && !row.account_deauthorized && !manualGrantExpired(row, now);
+}
+
+function deniedStatus(row: GrantRow, now: number): string {
+  if (row.account_deauthorized) return 'account_deauthorized';
+  return manualGrantExpired(row, now) ? 'expired' : row.status;
 }
 
 const oldest = (dates: Date[]): Date => new Date(Math.min(...dates.map((d) => d.getTime())));
@@ -46,7 +51,7 @@ export function answerFromGrants(rows: GrantRow[], now = Date.now()): Entitlemen
     const latest = mostRecent(rows);
     return {
       allowed: false,
-      status: manualGrantExpired(latest, now) ? 'expired' : latest.status,
+      status: deniedStatus(latest, now),
       quantity: 0,
       cached_at: oldest(rows.map((r) => r.cached_at)).toISOString(),
     };
@@ -72,6 +77,7 @@ export function grantsNeedingRefresh(rows: GrantRow[], ttlSeconds: number, now =
     (r) =>
       r.source_type === 'subscription' &&
       r.revoked_at === null &&
+      !r.account_deauthorized &&
       !TERMINAL.has(r.status) &&
       now - r.cached_at.getTime() >= ttlSeconds * 1000,
   );
@@ -85,7 +91,7 @@ export function grantsNeedingRefresh(rows: GrantRow[], ttlSeconds: number, now =
 export function answerValidUntil(rows: GrantRow[], ttlSeconds: number, now = Date.now()): number | null {
   const deadlines: number[] = [];
   for (const r of rows) {
-    if (r.source_type === 'subscription' && r.revoked_at === null && !TERMINAL.has(r.status)) {
+    if (r.source_type === 'subscription' && r.revoked_at === null && !r.account_deauthorized && !TERMINAL.has(r.status)) {
       deadlines.push(r.cached_at.getTime() + ttlSeconds * 1000);
     }
     if (r.source_type === 'manual' && r.revoked_at === null && r.expires_at !== null && r.expires_at.getTime() > now) {

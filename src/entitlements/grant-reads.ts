@@ -20,13 +20,15 @@ export interface GrantRow {
   cached_at: Date;
   last_event_created: Date | null;
   revoked_at: Date | null;
+  /** Sold under an account that disconnected the platform: never allows (migration 005). */
+  account_deauthorized: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `id, tenant_id, entity_id, capability, source_type, source_id, status, allowed, quantity,
   current_period_end, payment_failed, stripe_account_id, stripe_customer_id, note, expires_at, cached_at,
-  last_event_created, revoked_at, created_at, updated_at`;
+  last_event_created, revoked_at, account_deauthorized, created_at, updated_at`;
 
 /** Every grant of one (tenant, entity, capability), revoked ones included (they still tell the status). */
 export async function grantsForKey(q: Queryable, tenantId: string, entityId: string, capability: string): Promise<GrantRow[]> {

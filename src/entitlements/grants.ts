@@ -100,13 +100,21 @@ interface StoredGrant {
   revoked_at: Date | null;
 }
 
-/** Locks and returns the grants a subscription backs, in a fixed order (no deadlocks between events). */
-export async function lockSubscriptionGrants(tx: Queryable, tenantId: string, subscriptionId: string): Promise<StoredGrant[]> {
+/**
+ * Locks and returns the grants a subscription backs under this account, in a fixed order (no
+ * deadlocks between events). A grant sold under another account is not this event's to touch.
+ */
+export async function lockSubscriptionGrants(
+  tx: Queryable,
+  tenantId: string,
+  subscriptionId: string,
+  accountId: string | null,
+): Promise<StoredGrant[]> {
   const { rows } = await tx.query<StoredGrant>(
     `SELECT entity_id, capability, last_event_created, revoked_at FROM np_stripe_entitlements
-      WHERE tenant_id = $1 AND source_type = 'subscription' AND source_id = $2
+      WHERE tenant_id = $1 AND source_type = 'subscription' AND source_id = $2 AND stripe_account_id IS NOT DISTINCT FROM $3
       ORDER BY entity_id, capability FOR UPDATE`,
-    [tenantId, subscriptionId],
+    [tenantId, subscriptionId, accountId],
   );
   return rows;
 }
@@ -117,6 +125,8 @@ const seconds = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 100
 // anything not newer than the fetch ($12 = true). A terminal state ($13: canceled) applies
 // whatever its time, since no later state can follow it in Stripe; and nothing but another
 // terminal state touches a revoked grant, so nothing older than a deletion brings it back.
+// A grant never changes account: a subscription of the same id under another account (or the
+// platform) leaves it alone.
 const UPSERT_SUBSCRIPTION_GRANT = `
 INSERT INTO np_stripe_entitlements AS g (tenant_id, entity_id, capability, source_type, source_id, status, allowed,
   quantity, current_period_end, stripe_account_id, stripe_customer_id, cached_at, last_event_created, revoked_at)
@@ -126,13 +136,13 @@ ON CONFLICT (tenant_id, entity_id, capability, source_id) DO UPDATE SET
   allowed = EXCLUDED.allowed,
   quantity = EXCLUDED.quantity,
   current_period_end = COALESCE(EXCLUDED.current_period_end, g.current_period_end),
-  stripe_account_id = COALESCE(EXCLUDED.stripe_account_id, g.stripe_account_id),
   stripe_customer_id = COALESCE(EXCLUDED.stripe_customer_id, g.stripe_customer_id),
   cached_at = now(),
   last_event_created = GREATEST(g.last_event_created, EXCLUDED.last_event_created),
   revoked_at = COALESCE(g.revoked_at, EXCLUDED.revoked_at),
   updated_at = now()
-WHERE (g.revoked_at IS NULL OR $13::boolean)
+WHERE g.stripe_account_id IS NOT DISTINCT FROM EXCLUDED.stripe_account_id
+  AND (g.revoked_at IS NULL OR $13::boolean)
   AND ($13::boolean OR g.last_event_created IS NULL OR g.last_event_created < EXCLUDED.last_event_created
        OR ($12::boolean AND g.last_event_created <= EXCLUDED.last_event_created))
 RETURNING entity_id, capability`;
@@ -146,7 +156,7 @@ RETURNING entity_id, capability`;
 export async function syncGrantsFromSubscription(tx: Queryable, input: SubscriptionSync): Promise<SyncResult> {
   const sub = input.subscription;
   const state = subscriptionState(sub);
-  const stored = await lockSubscriptionGrants(tx, input.tenantId, sub.id);
+  const stored = await lockSubscriptionGrants(tx, input.tenantId, sub.id, input.accountId);
   const keys = new Map<string, GrantKey>();
   for (const row of stored) keys.set(`${row.entity_id}\u0000${row.capability}`, { entityId: row.entity_id, capability: row.capability });
   const target = grantTargetFromMetadata(sub.metadata);
@@ -182,7 +192,7 @@ export async function syncGrantsFromSubscription(tx: Queryable, input: Subscript
   }
   if (!confirmed && input.stripe && !state.terminal && changed.length < ordered.length) {
     // Checked after the upserts, so a grant a concurrent event inserted meanwhile counts too.
-    const tied = await hasTie(tx, input.tenantId, sub.id, input.eventCreated!, changed);
+    const tied = await hasTie(tx, input, input.eventCreated!, changed);
     if (tied) {
       const fetchedAt = new Date();
       const opts = input.accountId ? { stripeAccount: input.accountId } : undefined;
@@ -194,9 +204,9 @@ export async function syncGrantsFromSubscription(tx: Queryable, input: Subscript
 }
 
 /** A grant this event did not change holds state of the very same second: only Stripe can say which is newer. */
-async function hasTie(tx: Queryable, tenantId: string, subscriptionId: string, created: Date, changed: GrantKey[]): Promise<boolean> {
+async function hasTie(tx: Queryable, input: SubscriptionSync, created: Date, changed: GrantKey[]): Promise<boolean> {
   const done = new Set(changed.map((k) => `${k.entityId}\u0000${k.capability}`));
-  const rows = await lockSubscriptionGrants(tx, tenantId, subscriptionId);
+  const rows = await lockSubscriptionGrants(tx, input.tenantId, input.subscription.id, input.accountId);
   return rows.some(
     (r) =>
       !done.has(`${r.entity_id}\u0000${r.capability}`) &&

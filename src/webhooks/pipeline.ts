@@ -6,7 +6,7 @@ import { withTransaction, type Tx } from '../db/transaction.js';
 import type { StripeClient } from '../stripe/client.js';
 import { eventHandlers, type HandlerTable } from './dispatch.js';
 import { claimEvent, eventRow, finishEvent, recordFailure, type EventOutcome, type EventRow } from './record.js';
-import { resolveEventScope, type EventScope } from './scope.js';
+import { namesAnotherTenant, resolveEventScope, type EventScope } from './scope.js';
 import type { Channel, HandlerResult } from './types.js';
 
 export interface PipelineDeps {
@@ -49,6 +49,8 @@ async function decide(
   const handler = (deps.handlers ?? eventHandlers)[event.type];
   if (!handler) return { outcome: 'ignored', reason: 'unhandled_type' };
   if (scope.account === 'unknown') return { outcome: 'ignored', reason: 'unknown_account' };
+  if (scope.account === 'claimable' && event.type !== 'account.updated') return { outcome: 'ignored', reason: 'unknown_account' };
+  if (namesAnotherTenant(event, scope)) return { outcome: 'ignored', reason: 'tenant_mismatch' };
   return handler(tx, event, { config: deps.config, stripe: deps.stripe, logger, channel, tenantId: scope.tenantId });
 }
 

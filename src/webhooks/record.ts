@@ -30,7 +30,16 @@ export function eventRow(event: Stripe.Event, channel: Channel, tenantId: string
   };
 }
 
-const COLUMNS = '(event_id, tenant_id, channel, type, stripe_account_id, livemode, event_created, outcome, payload)';
+// What jsonb cannot hold, as JSON.stringify writes it: a NUL escape or a lone surrogate.
+const JSONB_REFUSES = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+
+/** The payload for `payload` (jsonb) or, when jsonb would refuse it, for `payload_text`. */
+export function payloadColumns(event: Stripe.Event): [json: string | null, text: string | null] {
+  const json = JSON.stringify(event);
+  return JSONB_REFUSES.test(json) ? [null, json] : [json, null];
+}
+
+const COLUMNS = '(event_id, tenant_id, channel, type, stripe_account_id, livemode, event_created, outcome, payload, payload_text)';
 const params = (r: EventRow, outcome: EventOutcome) => [
   r.eventId,
   r.tenantId,
@@ -40,7 +49,7 @@ const params = (r: EventRow, outcome: EventOutcome) => [
   r.livemode,
   r.eventCreated,
   outcome,
-  JSON.stringify(r.payload),
+  ...payloadColumns(r.payload),
 ];
 
 /**
@@ -51,10 +60,10 @@ const params = (r: EventRow, outcome: EventOutcome) => [
  */
 export async function claimEvent(tx: Queryable, row: EventRow, retryable: EventOutcome[] = ['failed']): Promise<boolean> {
   const { rows } = await tx.query(
-    `INSERT INTO np_stripe_processed_events AS e ${COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    `INSERT INTO np_stripe_processed_events AS e ${COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (event_id) DO UPDATE SET attempts = e.attempts + 1, tenant_id = EXCLUDED.tenant_id,
        channel = EXCLUDED.channel, updated_at = now()
-     WHERE e.outcome = ANY($10::text[])
+     WHERE e.outcome = ANY($11::text[])
      RETURNING event_id`,
     [...params(row, 'processed'), retryable],
   );
@@ -76,9 +85,8 @@ export async function finishEvent(tx: Queryable, eventId: string, outcome: 'proc
  */
 export async function recordFailure(q: Queryable, row: EventRow, message: string): Promise<void> {
   await q.query(
-    `INSERT INTO np_stripe_processed_events AS e
-       (event_id, tenant_id, channel, type, stripe_account_id, livemode, event_created, outcome, payload, last_error)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    `INSERT INTO np_stripe_processed_events AS e ${COLUMNS.slice(0, -1)}, last_error)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (event_id) DO UPDATE SET outcome = 'failed', attempts = e.attempts + 1, last_error = EXCLUDED.last_error,
        ignored_reason = NULL, updated_at = now()
      WHERE e.outcome <> 'processed'`,
@@ -121,8 +129,10 @@ export async function listEvents(
 }
 
 export async function getEvent(q: Queryable, eventId: string): Promise<StoredEvent | null> {
-  const { rows } = await q.query<StoredEvent>(`SELECT ${SUMMARY}, payload FROM np_stripe_processed_events WHERE event_id = $1`, [
-    eventId,
-  ]);
+  // The json type (not jsonb) reads back what only payload_text could hold.
+  const { rows } = await q.query<StoredEvent>(
+    `SELECT ${SUMMARY}, COALESCE(payload::json, payload_text::json) AS payload FROM np_stripe_processed_events WHERE event_id = $1`,
+    [eventId],
+  );
   return rows[0] ?? null;
 }

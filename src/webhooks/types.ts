@@ -12,7 +12,7 @@ export interface HandlerContext {
   stripe: StripeClient;
   logger: Logger;
   channel: Channel;
-  /** The tenant the event belongs to (from the connected account row, else metadata, else the default). */
+  /** The tenant the event belongs to: its connected account row's (platform events: metadata, else the default). */
   tenantId: string;
 }
 

@@ -39,12 +39,19 @@ async function seedGrants(accountId: string, entityId: string): Promise<void> {
     [TENANT, `${entityId}-customer`, `sub_${entityId}`, accountId, `pi_${entityId}`],
   );
 }
+/** What billing.can answers for each capability seeded under the account. */
 async function grants(accountId: string): Promise<Record<string, { allowed: boolean; status: string }>> {
-  const { rows } = await h.t.db.pool.query<{ capability: string; allowed: boolean; status: string }>(
-    'SELECT capability, allowed, status FROM np_stripe_entitlements WHERE stripe_account_id = $1',
+  const { rows } = await h.t.db.pool.query<{ entity_id: string; capability: string }>(
+    'SELECT entity_id, capability FROM np_stripe_entitlements WHERE stripe_account_id = $1',
     [accountId],
   );
-  return Object.fromEntries(rows.map((r) => [r.capability, { allowed: r.allowed, status: r.status }]));
+  const out: Record<string, { allowed: boolean; status: string }> = {};
+  for (const r of rows) {
+    const res = await h.t.app.inject({ method: 'GET', url: `/entitlement/${r.entity_id}/${r.capability}`, headers });
+    const { allowed, status } = res.json<{ allowed: boolean; status: string }>();
+    out[r.capability] = { allowed, status };
+  }
+  return out;
 }
 
 describe('GET /account/:entity_id', () => {

@@ -66,12 +66,16 @@ describe('account.updated', () => {
   it('ignores an account we do not know whose metadata names no entity of ours', async () => {
     const account = await h.t.app.ctx.stripe.accounts.create({ type: 'express' });
     const [event] = await trigger('account.updated', account.id);
-    expect(await apply(applyAccountUpdated, event!)).toEqual({ outcome: 'ignored', reason: 'unknown account' });
+    expect(await apply(applyAccountUpdated, event!)).toEqual({ outcome: 'ignored', reason: 'unknown_account' });
     expect(await row(account.id)).toBeUndefined();
   });
 
-  it('links an account whose metadata names our entity, when the event overtakes /onboard', async () => {
+  it('links an account whose metadata names a row /onboard recorded and has not linked yet (the event overtook /onboard)', async () => {
     const id = entity();
+    await h.t.db.pool.query(
+      `INSERT INTO np_stripe_accounts (tenant_id, entity_id, connected_via, status) VALUES ($1, $2, 'account_link', 'pending')`,
+      [OTHER_TENANT, id],
+    );
     const account = await h.t.app.ctx.stripe.accounts.create({
       type: 'express',
       metadata: { nself_tenant_id: OTHER_TENANT, nself_entity_id: id },
@@ -79,6 +83,29 @@ describe('account.updated', () => {
     const [event] = await trigger('account.updated', account.id);
     expect(await apply(applyAccountUpdated, event!)).toEqual({ outcome: 'processed' });
     expect(await row(account.id)).toMatchObject({ tenant_id: OTHER_TENANT, entity_id: id, status: 'active' });
+  });
+
+  it('never creates a row for an entity that was not onboarded, whatever the metadata says', async () => {
+    const id = entity();
+    const account = await h.t.app.ctx.stripe.accounts.create({
+      type: 'express',
+      metadata: { nself_tenant_id: OTHER_TENANT, nself_entity_id: id },
+    });
+    const [event] = await trigger('account.updated', account.id);
+    expect(await apply(applyAccountUpdated, event!)).toEqual({ outcome: 'ignored', reason: 'unknown_account' });
+    expect(await row(account.id)).toBeUndefined();
+    const { rows } = await h.t.db.pool.query('SELECT 1 FROM np_stripe_accounts WHERE entity_id = $1', [id]);
+    expect(rows).toEqual([]);
+  });
+
+  it('never moves an entity linked to one account onto another', async () => {
+    const id = entity();
+    const ours = await onboardRow(id);
+    const stranger = await h.t.app.ctx.stripe.accounts.create({ type: 'express', metadata: { nself_tenant_id: TENANT, nself_entity_id: id } });
+    const [event] = await trigger('account.updated', stranger.id);
+    expect(await apply(applyAccountUpdated, event!)).toEqual({ outcome: 'ignored', reason: 'unknown_account' });
+    expect(await row(ours)).toMatchObject({ entity_id: id });
+    expect(await row(stranger.id)).toBeUndefined();
   });
 
   it('an event older than the last one applied changes nothing', async () => {
@@ -130,10 +157,14 @@ describe('account.application.deauthorized', () => {
     expect(event!.account).toBe(accountId);
     expect(await apply(applyAccountDeauthorized, event!)).toEqual({ outcome: 'processed' });
     expect(await row(accountId)).toMatchObject({ status: 'deauthorized', access_token: null, refresh_token: null, deauthorized_at: expect.any(Date) });
-    const { rows } = await h.t.db.pool.query('SELECT capability, allowed, status FROM np_stripe_entitlements WHERE stripe_account_id = $1 ORDER BY capability', [accountId]);
+    const { rows } = await h.t.db.pool.query(
+      'SELECT capability, allowed, status, account_deauthorized FROM np_stripe_entitlements WHERE stripe_account_id = $1 ORDER BY capability',
+      [accountId],
+    );
+    // The sold grant keeps Stripe's status but stops allowing; a manual comp is not sold under the account.
     expect(rows).toEqual([
-      { capability: 'comp', allowed: true, status: 'active' },
-      { capability: 'pro', allowed: false, status: 'account_deauthorized' },
+      { capability: 'comp', allowed: true, status: 'active', account_deauthorized: false },
+      { capability: 'pro', allowed: false, status: 'active', account_deauthorized: true },
     ]);
     // The token columns held ciphertext before; nothing decryptable is left.
     const { rows: left } = await h.t.db.pool.query(
@@ -146,7 +177,7 @@ describe('account.application.deauthorized', () => {
   it('ignores an account we do not know', async () => {
     const account = await h.t.app.ctx.stripe.accounts.create({ type: 'express' });
     const [event] = await trigger('account.application.deauthorized', account.id);
-    expect(await apply(applyAccountDeauthorized, event!)).toEqual({ outcome: 'ignored', reason: 'unknown account' });
+    expect(await apply(applyAccountDeauthorized, event!)).toEqual({ outcome: 'ignored', reason: 'unknown_account' });
   });
 
   it('a rolled-back transaction leaves the account as it was', async () => {

@@ -101,7 +101,7 @@ describe('POST /onboard (Account Link mode)', () => {
     expect(await simRequests(h.sim, `/v1/accounts/${first.account_id}/login_links`)).toHaveLength(1);
   });
 
-  it('a Stripe failure creating the account answers 502 and leaves no account linked', async () => {
+  it('a Stripe failure creating the account answers 502 and links no account (the pending row stays for a retry)', async () => {
     const id = entity();
     await fetch(`${h.sim.url}/_sim/faults`, {
       method: 'POST',
@@ -112,8 +112,12 @@ describe('POST /onboard (Account Link mode)', () => {
     await fetch(`${h.sim.url}/_sim/faults`, { method: 'DELETE' });
     expect(res.statusCode).toBe(502);
     expect(res.json()).toMatchObject({ error: { code: 'stripe_error' } });
-    const { rows } = await h.t.db.pool.query('SELECT count(*)::int AS n FROM np_stripe_accounts WHERE entity_id = $1', [id]);
-    expect(rows[0].n).toBe(0);
+    // /onboard records its row before calling Stripe (SPEC §5, Trust): it stays pending, with no account.
+    const { rows } = await h.t.db.pool.query('SELECT status, stripe_account_id FROM np_stripe_accounts WHERE entity_id = $1', [id]);
+    expect(rows).toEqual([{ status: 'pending', stripe_account_id: null }]);
+    const retried = await onboard({ entity_id: id });
+    expect(retried.statusCode).toBe(200);
+    expect(retried.json<{ account_id: string }>().account_id).toMatch(/^acct_/);
   });
 });
 

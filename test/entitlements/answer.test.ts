@@ -25,6 +25,7 @@ function grant(over: Partial<GrantRow>): GrantRow {
     cached_at: at(-60),
     last_event_created: null,
     revoked_at: null,
+    account_deauthorized: false,
     created_at: at(-600),
     updated_at: at(-60),
     ...over,

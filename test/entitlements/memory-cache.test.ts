@@ -4,6 +4,7 @@ import { EntitlementMemoryCache } from '../../src/entitlements/memory-cache.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { AUTH } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createPool } from '../../src/db/pool.js';
 
 const CACHE_ON = { STRIPE_ENTITLEMENT_MEMORY_CACHE: 'true' };
 
@@ -34,11 +35,13 @@ describe('the in-process entitlement cache', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     a = await buildTestApp({ db, env: CACHE_ON });
-    b = await buildTestApp({ db, env: CACHE_ON });
+    // A pool of its own, as another replica has: what a hears of its own commits, b must learn by NOTIFY.
+    b = await buildTestApp({ db: { ...db, pool: createPool(db.url) }, env: CACHE_ON });
   });
   afterAll(async () => {
     await a.close();
     await b.close();
+    await b.db.pool.end();
     await db.drop();
   });
 

@@ -195,12 +195,13 @@ describe('events we do not apply', () => {
     expect(await grantsOf(t.db.pool, sub)).toEqual([]);
   });
 
-  it('applies an unknown account event whose metadata names our entity', async () => {
+  it('ignores an unknown account event even when its metadata names our tenant and entity', async () => {
     const sub = uniqueId('sub');
     const object = subscriptionObject({ id: sub, status: 'active', entityId: uniqueId('buyer'), capabilities: 'pro' });
-    const event = makeEvent({ type: 'customer.subscription.created', account: 'acct_not_yet_linked', object });
-    expect(await deliver(t.app, event)).toEqual({ status: 200, body: { received: true } });
-    expect((await grantsOf(t.db.pool, sub))[0]).toMatchObject({ allowed: true, tenant_id: TENANT });
+    const event = makeEvent({ type: 'customer.subscription.created', account: 'acct_not_ours', object });
+    expect(await deliver(t.app, event)).toEqual({ status: 200, body: { received: true, ignored: true } });
+    expect(await eventRowOf(t.db.pool, event.id)).toMatchObject({ outcome: 'ignored', ignored_reason: 'unknown_account' });
+    expect(await grantsOf(t.db.pool, sub)).toEqual([]);
   });
 
   it('ignores an event whose livemode differs from the key mode', async () => {

@@ -1,4 +1,4 @@
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { syncGrantsFromSubscription } from '../../entitlements/grants.js';
 import { notify } from '../../notify.js';
 import { lockPaymentFlags, setPaymentFailed } from '../grant-writes.js';
@@ -29,19 +29,27 @@ const stripeAccount = (event: Stripe.Event) => (event.account ? { stripeAccount:
  * subscription event): they are made from the subscription as Stripe has it now.
  */
 async function grantsOf(tx: Parameters<EventHandler>[0], event: Stripe.Event, subscriptionId: string, ctx: HandlerContext) {
-  const rows = await lockPaymentFlags(tx, ctx.tenantId, subscriptionId);
+  const accountId = event.account ?? null;
+  const rows = await lockPaymentFlags(tx, ctx.tenantId, subscriptionId, accountId);
   if (rows.length > 0) return rows;
   const fetchedAt = new Date();
-  const subscription = await ctx.stripe.subscriptions.retrieve(subscriptionId, {}, stripeAccount(event));
+  let subscription: Stripe.Subscription;
+  try {
+    subscription = await ctx.stripe.subscriptions.retrieve(subscriptionId, {}, stripeAccount(event));
+  } catch (err) {
+    // No such subscription under this account: nothing of ours to flag, and a retry would not change that.
+    if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing') return [];
+    throw err;
+  }
   await syncGrantsFromSubscription(tx, {
     tenantId: ctx.tenantId,
     subscription,
-    accountId: event.account ?? null,
+    accountId,
     eventCreated: null,
     fetched: true,
     fetchedAt,
   });
-  return lockPaymentFlags(tx, ctx.tenantId, subscriptionId);
+  return lockPaymentFlags(tx, ctx.tenantId, subscriptionId, accountId);
 }
 
 /**
@@ -60,7 +68,14 @@ export const applyInvoiceEvent: EventHandler = async (tx, event, ctx) => {
   const tie = rows.some((r) => r.payment_event_created?.getTime() === created.getTime());
   let failed = event.type === 'invoice.payment_failed';
   if (tie) failed = failedPer(await ctx.stripe.invoices.retrieve(invoice.id, {}, stripeAccount(event)));
-  const changed = await setPaymentFailed(tx, { tenantId: ctx.tenantId, subscriptionId, failed, eventCreated: created, orEqual: tie });
+  const changed = await setPaymentFailed(tx, {
+    tenantId: ctx.tenantId,
+    subscriptionId,
+    accountId: event.account ?? null,
+    failed,
+    eventCreated: created,
+    orEqual: tie,
+  });
   if (changed.length > 0 && failed && event.type === 'invoice.payment_failed') {
     await notify(tx, ctx.logger, {
       kind: 'invoice.payment_failed',
@@ -72,7 +87,8 @@ export const applyInvoiceEvent: EventHandler = async (tx, event, ctx) => {
       customer_id: typeof invoice.customer === 'string' ? invoice.customer : (invoice.customer?.id ?? null),
       amount_due: invoice.amount_due,
       currency: invoice.currency,
-      grants: changed.map((k) => ({ entity_id: k.entityId, capability: k.capability })),
+      // Ids only: a listener reads the grants by subscription id (a list could pass pg_notify's limit).
+      grants_flagged: changed.length,
     });
   }
   return processed;

@@ -64,7 +64,7 @@ export const applyChargeRefunded: EventHandler = async (tx, event, ctx) => {
     eventCreated: createdAt(event),
   });
   if (full && intentId) {
-    const revoked = await revokePaymentGrants(tx, intentId);
+    const revoked = await revokePaymentGrants(tx, intentId, event.account ?? null);
     if (revoked.length > 0) ctx.logger.info({ event_id: event.id, payment_intent: intentId, revoked }, 'refund revoked grants');
   }
   return processed;
