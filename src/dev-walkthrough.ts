@@ -26,6 +26,7 @@ nself-stripe is running (offline): service ${o.serviceUrl}, Stripe simulator ${o
    curl -s -X POST ${o.simUrl}/_sim/subscriptions/$SUB/status ${json} -d '{"status":"canceled"}'
    curl -s ${o.serviceUrl}/entitlement/user-42/video-streaming ${auth}
 
-Ctrl-C stops everything; data stays under .data/.
+Ctrl-C stops everything. A restart keeps the service's data (.data/) but not the simulator's:
+its accounts, prices and subscriptions are gone, so onboard again after one.
 `;
 }

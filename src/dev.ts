@@ -1,50 +1,114 @@
-import closeWithGrace from 'close-with-grace';
 import pretty from 'pino-pretty';
-import { buildApp } from './app.js';
-import { loadConfig } from './config.js';
-import { handleSignalsOurselves } from './db/embedded.js';
-import { startSimulator } from './sim/index.js';
+import { buildApp, type App } from './app.js';
+import { loadConfig, type Config, type Env } from './config.js';
+import { startDevDatabase, type DevDatabase } from './dev-database.js';
+import { devDefaults, devPorts, loadDotEnv, removeDevState, writeDevState } from './dev-env.js';
 import { walkthrough } from './dev-walkthrough.js';
 import { createLogger } from './logger.js';
+import { ensurePortFree, isAddressInUse, PortInUseError } from './ports.js';
+import { startSimulator, type Simulator } from './sim/index.js';
 
 // Offline development: embedded PostgreSQL + the Stripe simulator + the service, with
-// test-mode defaults for anything the environment leaves unset.
-const SIM_PORT = Number(process.env.STRIPE_SIM_PORT ?? 12111);
-const PORT = Number(process.env.PORT ?? 3830);
-const LOCAL = `http://127.0.0.1:${PORT}`;
+// test-mode defaults for anything the environment (and .env) leaves unset.
+loadDotEnv();
+const defaults = devDefaults(process.env);
+const env: Env = { ...process.env, ...defaults };
+const { simPort } = devPorts(env);
 
-const DEV_DEFAULTS: Record<string, string> = {
-  STRIPE_PLATFORM_SECRET_KEY: 'sk_test_devplatformkey0000000000',
-  STRIPE_PLATFORM_WEBHOOK_SECRET: 'whsec_devplatform000000000000000',
-  STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_devconnect0000000000000000',
-  STRIPE_CLIENT_ID: 'ca_devclient0000000000000000',
-  NSELF_CLOUD_BASE_URL: LOCAL,
-  NSELF_BEARER_TOKEN: 'dev-token-change-me-0000',
-  NSELF_DB_ENCRYPTION_KEY: 'dev-encryption-key-change-me-0000',
-  STRIPE_API_BASE: `http://127.0.0.1:${SIM_PORT}`,
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'info',
-};
+interface Running {
+  db?: DevDatabase;
+  sim?: Simulator;
+  app?: App;
+}
+const running: Running = {};
 
-const env = { ...DEV_DEFAULTS, ...process.env };
-const config = loadConfig(env);
+async function closeAll(): Promise<void> {
+  // The service first (in-flight requests, the change listener), the database last.
+  await running.app?.close();
+  await running.sim?.close();
+  await running.db?.stop();
+  removeDevState(env);
+}
 
-const sim = await startSimulator({
-  port: SIM_PORT,
-  secretKeys: [config.stripe.secretKey],
-  platformWebhookSecret: config.stripe.platformWebhookSecrets[0]!,
-  connectWebhookSecret: config.stripe.connectWebhookSecrets[0]!,
-  platformWebhookUrl: `${LOCAL}/stripe/webhook/platform`,
-  connectWebhookUrl: `${LOCAL}/stripe/webhook/connect`,
-  clientId: config.stripe.clientId,
-});
-// Pretty lines for a person at a terminal; JSON when piped, as in production.
-const logger = createLogger(config.logLevel, process.stdout.isTTY ? pretty({ colorize: true }) : undefined);
-const app = await buildApp(config, { logger });
-handleSignalsOurselves();
-closeWithGrace({ delay: 10_000 }, async () => {
-  await app.close();
-  await sim.close();
-});
-await app.listen({ port: config.port, host: config.host });
-process.stdout.write(walkthrough({ serviceUrl: LOCAL, simUrl: sim.url, token: config.bearerTokens[0]!, secretKey: config.stripe.secretKey }));
+/** Every port before anything starts: a taken one is named with the variable that moves it. */
+async function checkPorts(config: Config): Promise<void> {
+  await ensurePortFree(config.port, config.host, 'the service', 'PORT');
+  await ensurePortFree(simPort, '127.0.0.1', 'the Stripe simulator', 'STRIPE_SIM_PORT');
+  if (!config.database.url) {
+    await ensurePortFree(config.database.embeddedPort, '127.0.0.1', 'embedded PostgreSQL', 'NSELF_EMBEDDED_PG_PORT');
+  }
+}
+
+async function start(): Promise<void> {
+  let config = loadConfig(env);
+  await checkPorts(config);
+  if (!config.database.url) {
+    running.db = await startDevDatabase(config.database);
+    config = { ...config, database: { ...config.database, url: running.db.url } };
+  }
+  const local = `http://127.0.0.1:${config.port}`;
+  running.sim = await startSimulator({
+    port: simPort,
+    secretKeys: [config.stripe.secretKey],
+    platformWebhookSecret: config.stripe.platformWebhookSecrets[0]!,
+    connectWebhookSecret: config.stripe.connectWebhookSecrets[0]!,
+    platformWebhookUrl: `${local}/stripe/webhook/platform`,
+    connectWebhookUrl: `${local}/stripe/webhook/connect`,
+    clientId: config.stripe.clientId,
+  }).catch((err: unknown) => {
+    throw isAddressInUse(err) ? new PortInUseError(simPort, 'the Stripe simulator', 'STRIPE_SIM_PORT') : err;
+  });
+  // Pretty lines for a person at a terminal; JSON when piped, as in production.
+  const logger = createLogger(config.logLevel, process.stdout.isTTY ? pretty({ colorize: true }) : undefined);
+  running.app = await buildApp(config, { logger });
+  await running.app.listen({ port: config.port, host: config.host }).catch((err: unknown) => {
+    throw isAddressInUse(err) ? new PortInUseError(config.port, 'the service', 'PORT') : err;
+  });
+  // The CLI (npm run migrate|reconcile|doctor) reads this to reach the same database and simulator.
+  writeDevState(env, {
+    pid: process.pid,
+    settings: { ...defaults, ...(running.db ? { DATABASE_URL: running.db.url } : {}) },
+  });
+  process.stdout.write(
+    walkthrough({ serviceUrl: local, simUrl: running.sim.url, token: config.bearerTokens[0]!, secretKey: config.stripe.secretKey }),
+  );
+}
+
+// One Ctrl-C reaches this process more than once: from the terminal (the whole foreground
+// process group gets it) and again through npm and tsx, which pass it on. Repeats within a
+// second are that one keypress; a later one means "stop waiting".
+let closing: Promise<void> | null = null;
+let firstSignalAt = 0;
+function shutdown(signal: NodeJS.Signals): void {
+  if (closing) {
+    if (Date.now() - firstSignalAt < 1_000) return;
+    process.stderr.write(`${signal} again: exiting without waiting for the close\n`);
+    process.exit(1);
+  }
+  firstSignalAt = Date.now();
+  running.app?.log.info({ signal }, 'closing');
+  const timer = setTimeout(() => {
+    process.stderr.write('the close took longer than 10 s: exiting\n');
+    process.exit(1);
+  }, 10_000);
+  closing = closeAll().then(
+    () => {
+      clearTimeout(timer);
+      process.stdout.write('stopped: service, simulator and database closed\n', () => process.exit(0));
+    },
+    (err: unknown) => {
+      process.stderr.write(`close failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
+
+try {
+  await start();
+} catch (err) {
+  // One line that says what to do: a taken port, a configuration problem, a database that did not start.
+  process.stderr.write(`npm run dev: ${err instanceof Error ? err.message : String(err)}\n`);
+  await closeAll().catch(() => undefined);
+  process.exit(1);
+}

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config, type Env } from './config.js';
-import { openDatabase } from './db/database.js';
+import { openDatabase, type Database } from './db/database.js';
 import { pendingMigrations } from './db/migrate.js';
 import { createStripeClient } from './stripe/client.js';
 
@@ -33,16 +33,23 @@ function configChecks(config: Config): Check[] {
   ];
 }
 
-async function databaseChecks(config: Config): Promise<Check[]> {
-  if (!config.database.url) {
-    return [{ name: 'database', ok: true, detail: 'embedded PostgreSQL (no DATABASE_URL / POSTGRES_HOST set)' }];
+async function databaseChecks(config: Config, dev: DevSettings | null): Promise<Check[]> {
+  const where = !config.database.url
+    ? `embedded PostgreSQL in ${config.database.embeddedDir}, started for this check`
+    : dev?.variables.includes('DATABASE_URL')
+      ? `the embedded PostgreSQL of npm run dev, pid ${dev.pid}`
+      : 'DATABASE_URL / POSTGRES_HOST';
+  let db: Database;
+  try {
+    db = await openDatabase(config.database, { poolSize: 1 });
+  } catch (err) {
+    return [{ name: 'database', ok: false, detail: `${where}: ${errorText(err)}`, hint: 'set DATABASE_URL, or free NSELF_EMBEDDED_PG_PORT' }];
   }
-  const db = await openDatabase(config.database, { poolSize: 1 });
   try {
     await db.pool.query('SELECT 1');
     const pending = await pendingMigrations(db.pool);
     return [
-      { name: 'database', ok: true, detail: 'reachable' },
+      { name: 'database', ok: true, detail: `reachable: ${where}` },
       {
         name: 'migrations',
         ok: pending.length === 0,
@@ -51,7 +58,7 @@ async function databaseChecks(config: Config): Promise<Check[]> {
       },
     ];
   } catch (err) {
-    return [{ name: 'database', ok: false, detail: (err as Error).message, hint: 'check DATABASE_URL and that PostgreSQL is running' }];
+    return [{ name: 'database', ok: false, detail: `${where}: ${errorText(err)}`, hint: 'check DATABASE_URL and that PostgreSQL is running' }];
   } finally {
     await db.close();
   }
@@ -71,8 +78,23 @@ async function stripeCheck(config: Config): Promise<Check> {
   }
 }
 
+/** A running `npm run dev` whose settings filled in what the environment left unset. */
+export interface DevSettings {
+  pid: number;
+  variables: string[];
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function settingsCheck(dev: DevSettings | null): Check[] {
+  if (!dev || dev.variables.length === 0) return [];
+  return [{ name: 'settings', ok: true, detail: `from the running npm run dev (pid ${dev.pid}): ${dev.variables.join(', ')}` }];
+}
+
 /** Runs every check; never throws, so the report always names each problem with a fix. */
-export async function runDoctor(env: Env = process.env): Promise<Check[]> {
+export async function runDoctor(env: Env = process.env, dev: DevSettings | null = null): Promise<Check[]> {
   let config: Config;
   try {
     config = loadConfig(env);
@@ -80,7 +102,7 @@ export async function runDoctor(env: Env = process.env): Promise<Check[]> {
     if (!(err instanceof ConfigError)) throw err;
     return err.problems.map((p) => ({ name: 'configuration', ok: false, detail: p, hint: 'see .env.example' }));
   }
-  return [...configChecks(config), ...(await databaseChecks(config)), await stripeCheck(config)];
+  return [...settingsCheck(dev), ...configChecks(config), ...(await databaseChecks(config, dev)), await stripeCheck(config)];
 }
 
 export function formatChecks(checks: Check[]): string {

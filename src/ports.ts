@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { basename } from 'node:path';
 
 /** A port some other program holds: says which port, who holds it (when known) and how to move ours. */
 export class PortInUseError extends Error {
@@ -60,8 +61,9 @@ export function portHolder(port: number): string | null {
         }
         const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
         if (inode && inodes.has(inode)) {
-          const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-          return `pid ${pid} (${command.length > 80 ? `${command.slice(0, 77)}...` : command})`;
+          const [program = '?', ...args] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+          const command = [basename(program), ...args].join(' ');
+          return `pid ${pid} (${command.length > 100 ? `${command.slice(0, 97)}...` : command})`;
         }
       }
     }

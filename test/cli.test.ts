@@ -1,19 +1,19 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMigrations } from '../src/db/migrate.js';
 import { startSimulator, type Simulator } from '../src/sim/index.js';
-import { freePort } from './accounts/helpers.js';
 import { TEST_ENV } from './helpers/config.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
+const CLI = join(process.cwd(), 'src/cli.ts');
 
-function run(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; out: string }> {
+function run(args: string[], env: Record<string, string | undefined>, cwd = process.cwd()): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+    const child = spawn(TSX, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -21,7 +21,7 @@ function run(args: string[], env: Record<string, string | undefined>): Promise<{
   });
 }
 
-describe('the CLI', () => {
+describe('the CLI', { timeout: 90_000 }, () => {
   let db: TestDatabase;
   let sim: Simulator;
   beforeAll(async () => {
@@ -59,50 +59,26 @@ describe('the CLI', () => {
     expect(res.out).not.toMatch(/\n\s+at /);
   });
 
+  it('reads .env from the working directory; the environment still wins', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nself-cli-env-'));
+    try {
+      const lines = Object.entries({ ...env(), STRIPE_CLIENT_ID: 'ca_fromdotenv0000000000' }).map(([k, v]) => `${k}=${v}`);
+      writeFileSync(join(dir, '.env'), `# as a developer would write it\n${lines.join('\n')}\n`);
+      const doctor = await run([CLI, 'doctor'], {}, dir);
+      expect(doctor.code).toBe(0);
+      expect(doctor.out).toContain('ok   database: reachable');
+      expect(doctor.out).toContain('ok   migrations: current');
+      const overridden = await run([CLI, 'doctor'], { STRIPE_CLIENT_ID: 'not-a-client-id' }, dir);
+      expect(overridden.code).toBe(1);
+      expect(overridden.out).toContain('STRIPE_CLIENT_ID must start with ca_');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers an unknown command with its usage', async () => {
     const res = await run(['src/cli.ts', 'frobnicate'], env());
     expect(res.code).toBe(2);
     expect(res.out).toContain('usage: nself-stripe');
   });
-});
-
-describe('npm run dev', () => {
-  it('serves /ready 200 with nothing configured, on a new embedded database, and stops cleanly', async () => {
-    // Under the project, not a 0700 temp dir: as root, PostgreSQL runs as the postgres user.
-    const dataDir = join(process.cwd(), '.data', `dev-test-${randomBytes(4).toString('hex')}`);
-    const [port, simPort, pgPort] = [await freePort(), await freePort(), await freePort()];
-    const child = spawn(TSX, ['src/dev.ts'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PORT: String(port),
-        STRIPE_SIM_PORT: String(simPort),
-        NSELF_EMBEDDED_PG_DIR: join(dataDir, 'pg'),
-        NSELF_EMBEDDED_PG_PORT: String(pgPort),
-      },
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    let stopped = false;
-    try {
-      const started = Date.now();
-      let ready: { ready?: boolean; stripe_mode?: string } = {};
-      while (Date.now() - started < 30_000 && ready.ready !== true) {
-        ready = await fetch(`http://127.0.0.1:${port}/ready`)
-          .then((r) => r.json() as Promise<typeof ready>)
-          .catch(() => ({}));
-        if (ready.ready !== true) await new Promise((r) => setTimeout(r, 250));
-      }
-      expect(ready).toMatchObject({ ready: true, stripe_mode: 'test' });
-      expect(out).toContain(`curl -s -X POST http://127.0.0.1:${port}/onboard`);
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-      stopped = true;
-    } finally {
-      if (!stopped) child.kill('SIGKILL');
-      await exited;
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, 60_000);
 });
