@@ -7,7 +7,8 @@ import { createLogger } from '../src/logger.js';
 // The baseline: the service's Fastify options, logger factory and level, one route
 // answering a constant JSON body shaped like an entitlement answer.
 const config = loadConfig(process.env);
-const app = Fastify(serverOptions(createLogger(config.logLevel)));
+const app = Fastify(serverOptions(config, createLogger(config.logLevel)));
+app.server.maxConnections = config.server.maxConnections;
 app.setValidatorCompiler(validatorCompiler);
 app.setSerializerCompiler(serializerCompiler);
 

@@ -11,7 +11,7 @@ import rateLimit from '@fastify/rate-limit';
 import { accountRoutes } from './accounts/routes.js';
 import { checkoutRoutes } from './checkout/routes.js';
 import { entitlementRoutes } from './entitlements/routes.js';
-import { bearerVerifier, requireBearer, tokenFingerprint } from './http/auth.js';
+import { bearerVerifier, requireBearer } from './http/auth.js';
 import { AppError, errorBody } from './http/errors.js';
 import { eventAdminRoutes } from './webhooks/admin-routes.js';
 import { webhookRoutes } from './webhooks/routes.js';
@@ -34,12 +34,31 @@ export interface AppDeps {
 
 export type App = FastifyInstance & { ctx: AppContext };
 
-/** The Fastify server options of the service (the benchmark's bare baseline uses the same). */
-export function serverOptions(logger: Logger) {
+/**
+ * The Fastify server options of the service (the benchmark's bare baseline uses the same).
+ * Socket limits keep a slow or idle client from holding a connection: the whole request must
+ * arrive within the request timeout, its headers within the headers timeout.
+ */
+export function serverOptions(config: Config, logger: Logger) {
+  const s = config.server;
   return {
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the configured proxies: else any client picks its IP (and rate-limit bucket).
+    trustProxy: s.trustProxy.length > 0 ? s.trustProxy : false,
+    requestTimeout: s.requestTimeoutMs,
+    keepAliveTimeout: s.keepAliveTimeoutMs,
+    // A socket silent this long (a client not reading its answer): the request timeout plus room for the
+    // slowest handler (Stripe calls time out at 15 s, with one retry); idle kept-alive ones go sooner.
+    connectionTimeout: s.requestTimeoutMs + 120_000,
+    http: {
+      requestTimeout: s.requestTimeoutMs,
+      headersTimeout: s.headersTimeoutMs,
+      keepAliveTimeout: s.keepAliveTimeoutMs,
+      // Node enforces both timeouts only when it sweeps its connections, every 30 s by default, so a
+      // 10 s limit could act after 40 s: sweep at a quarter of the shorter one (headers ≤ request).
+      connectionsCheckingInterval: Math.max(100, Math.floor(s.headersTimeoutMs / 4)),
+    },
     requestIdHeader: 'x-request-id',
     // Entity ids may hold 255 characters, several times that once percent-encoded; the router's default is 100.
     routerOptions: { maxParamLength: 4096 },
@@ -84,22 +103,31 @@ async function composeApp(config: Config, deps: AppDeps, logger: Logger, databas
   stripe.on('response', (event) => metrics.stripeCalls.inc({ outcome: event.status < 400 ? 'ok' : 'error' }));
   const ctx: AppContext = { config, pool, stripe, logger, metrics };
 
-  const app = Fastify(serverOptions(logger)).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify(serverOptions(config, logger)).withTypeProvider<ZodTypeProvider>();
+  // Beyond this many open connections Node closes new ones at accept: a flood cannot exhaust the process.
+  app.server.maxConnections = config.server.maxConnections;
+  app.decorateRequest('principal', null);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
   await app.register(rawBody, { global: false, encoding: false, runFirst: true });
 
-  // Limits apply per route (onboarding, checkout), keyed by bearer token and client IP.
+  // Limits apply per route (onboarding, checkout), keyed by the token's principal (set by the bearer
+  // hook, which runs first) and the client IP: not by the raw header, which spaces would vary.
   await app.register(rateLimit, {
     global: false,
-    keyGenerator: (request) => `${request.ip}|${tokenFingerprint(request.headers.authorization)}`,
+    keyGenerator: (request) => `${request.principal?.id ?? 'anonymous'}|${request.ip}`,
     errorResponseBuilder: (_request, context) =>
       new AppError(429, 'rate_limited', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`),
   });
 
-  const auth = requireBearer(bearerVerifier(config.bearerTokens));
-  const routeOptions = { ctx, auth };
+  const verify = bearerVerifier(config.apiTokens);
+  const routeOptions = {
+    ctx,
+    auth: requireBearer(verify, 'admin'),
+    checkAuth: requireBearer(verify, 'check'),
+    platformAuth: requireBearer(verify, 'platform'),
+  };
   await app.register(healthRoutes, { ctx });
   await app.register(accountRoutes, routeOptions);
   await app.register(checkoutRoutes, routeOptions);

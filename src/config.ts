@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { boolSetting, intSetting, nonEmptyList, type Env } from './env-values.js';
+import { parseTokenEntries, type AcceptedToken } from './http/principals.js';
+import { serverSettings, type ServerSettings } from './http/server-settings.js';
 
 export type StripeMode = 'test' | 'live';
 
@@ -22,7 +25,10 @@ export interface Config {
     allowedPriceIds: string[] | null;
   };
   cloudBaseUrl: string;
+  /** The admin token values of NSELF_BEARER_TOKEN (a tenant prefix removed), in order. */
   bearerTokens: string[];
+  /** Every accepted REST token, admin (NSELF_BEARER_TOKEN) and check (NSELF_CHECK_TOKEN), with whom it acts as. */
+  apiTokens: AcceptedToken[];
   database: DatabaseSettings;
   encryptionKey: string | null;
   defaultTenantId: string;
@@ -31,6 +37,7 @@ export interface Config {
   /** In-process cache in front of np_stripe_entitlements, invalidated by LISTEN/NOTIFY. */
   entitlementMemoryCache: boolean;
   rateLimit: { max: number; windowMs: number };
+  server: ServerSettings;
   port: number;
   host: string;
   logLevel: string;
@@ -45,13 +52,14 @@ export class ConfigError extends Error {
   }
 }
 
-export type Env = Record<string, string | undefined>;
+export type { Env, ServerSettings };
 
 const SECRET_NAMES = [
   'STRIPE_PLATFORM_SECRET_KEY',
   'STRIPE_PLATFORM_WEBHOOK_SECRET',
   'STRIPE_CONNECT_WEBHOOK_SECRET',
   'NSELF_BEARER_TOKEN',
+  'NSELF_CHECK_TOKEN',
   'DATABASE_URL',
   'POSTGRES_PASSWORD',
   'NSELF_DB_ENCRYPTION_KEY',
@@ -62,6 +70,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 export const DEFAULT_API_VERSION = '2024-12-18.acacia';
+/** The shortest token or encryption key a live key accepts. */
+const LIVE_MIN_SECRET = 32;
 
 /** Resolves `NAME_FILE` into `NAME` for every secret, so mounted secrets work like env vars. */
 function resolveFileSecrets(env: Env, problems: string[]): Env {
@@ -80,33 +90,6 @@ function resolveFileSecrets(env: Env, problems: string[]): Env {
     }
   }
   return out;
-}
-
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-function intSetting(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    problems.push(`${name} must be an integer between ${min} and ${max}`);
-    return fallback;
-  }
-  return n;
-}
-
-function boolSetting(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
-  if (['0', 'false', 'off', 'no'].includes(raw)) return false;
-  problems.push(`${name} must be true or false`);
-  return fallback;
 }
 
 function keyMode(key: string): StripeMode | null {
@@ -143,6 +126,38 @@ function databaseSettings(env: Env): DatabaseSettings {
   return { url: null, ...embedded };
 }
 
+/**
+ * The admin (NSELF_BEARER_TOKEN) and check (NSELF_CHECK_TOKEN) tokens. Short ones are refused
+ * with a live key and named as weak otherwise (local setups use them).
+ */
+function tokenSettings(
+  env: Env,
+  mode: StripeMode | null,
+  required: (name: string) => string,
+  problems: string[],
+  warnings: string[],
+): AcceptedToken[] {
+  const settings = [
+    ['NSELF_BEARER_TOKEN', 'admin', nonEmptyList('NSELF_BEARER_TOKEN', required('NSELF_BEARER_TOKEN'), problems)],
+    ['NSELF_CHECK_TOKEN', 'check', nonEmptyList('NSELF_CHECK_TOKEN', env.NSELF_CHECK_TOKEN, problems)],
+  ] as const;
+  const all: AcceptedToken[] = [];
+  for (const [name, kind, entries] of settings) {
+    const tokens = parseTokenEntries(name, kind, entries, problems);
+    if (mode === 'live' && tokens.some((t) => t.token.length < LIVE_MIN_SECRET)) {
+      problems.push(`${name} entries must be at least ${LIVE_MIN_SECRET} characters with a live secret key`);
+    } else if (tokens.some((t) => t.token.length < 16)) {
+      warnings.push(`${name} has an entry shorter than 16 characters`);
+    }
+    all.push(...tokens);
+  }
+  // One token, one principal: a token listed twice could not say which tenant or rights it carries.
+  if (new Set(all.map((t) => t.token)).size !== all.length) {
+    problems.push('NSELF_BEARER_TOKEN and NSELF_CHECK_TOKEN must not list the same token twice');
+  }
+  return all;
+}
+
 // A derived key keeps state signing working with no extra setting, yet never reuses the API key itself.
 function deriveStateSecret(secretKey: string): string {
   return createHmac('sha256', secretKey).update('nself-stripe:onboarding-state').digest('hex');
@@ -162,13 +177,15 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   const mode = keyMode(secretKey);
   if (secretKey && !mode) problems.push('STRIPE_PLATFORM_SECRET_KEY must look like sk_test_…, sk_live_… or rk_…');
 
-  const platformSecrets = list(required('STRIPE_PLATFORM_WEBHOOK_SECRET'));
-  const connectSecrets = list(required('STRIPE_CONNECT_WEBHOOK_SECRET'));
+  const platformSecrets = nonEmptyList('STRIPE_PLATFORM_WEBHOOK_SECRET', required('STRIPE_PLATFORM_WEBHOOK_SECRET'), problems);
+  const connectSecrets = nonEmptyList('STRIPE_CONNECT_WEBHOOK_SECRET', required('STRIPE_CONNECT_WEBHOOK_SECRET'), problems);
   for (const [name, secrets] of [
     ['STRIPE_PLATFORM_WEBHOOK_SECRET', platformSecrets],
     ['STRIPE_CONNECT_WEBHOOK_SECRET', connectSecrets],
   ] as const) {
     if (secrets.some((s) => !s.startsWith('whsec_'))) problems.push(`${name} entries must start with whsec_`);
+    // The bare prefix is a placeholder left in, not a secret: anyone could sign with it.
+    if (secrets.some((s) => s === 'whsec_')) problems.push(`${name} has an entry that is only the whsec_ prefix`);
   }
   if (platformSecrets.some((s) => connectSecrets.includes(s))) {
     problems.push('STRIPE_PLATFORM_WEBHOOK_SECRET and STRIPE_CONNECT_WEBHOOK_SECRET must not share a secret');
@@ -180,14 +197,18 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   const baseUrlRaw = required('NSELF_CLOUD_BASE_URL');
   const cloudBaseUrl = baseUrlRaw ? urlSetting(baseUrlRaw, 'NSELF_CLOUD_BASE_URL', problems) : '';
 
-  const bearerTokens = list(required('NSELF_BEARER_TOKEN'));
-  // Short secrets work (local setups use them) but are named at startup as weak.
   const warnings: string[] = [];
-  if (bearerTokens.some((t) => t.length < 16)) warnings.push('NSELF_BEARER_TOKEN has an entry shorter than 16 characters');
+  const apiTokens = tokenSettings(env, mode, required, problems, warnings);
 
   const encryptionKey = env.NSELF_DB_ENCRYPTION_KEY?.trim() || null;
-  if (mode === 'live' && !encryptionKey) problems.push('NSELF_DB_ENCRYPTION_KEY is required with a live secret key');
-  if (encryptionKey && encryptionKey.length < 16) warnings.push('NSELF_DB_ENCRYPTION_KEY is shorter than 16 characters');
+  const database = databaseSettings(env);
+  if (mode === 'live') {
+    if (!encryptionKey) problems.push('NSELF_DB_ENCRYPTION_KEY is required with a live secret key');
+    else if (encryptionKey.length < LIVE_MIN_SECRET) problems.push(`NSELF_DB_ENCRYPTION_KEY must be at least ${LIVE_MIN_SECRET} characters with a live secret key`);
+    if (!database.url) problems.push('DATABASE_URL or POSTGRES_HOST is required with a live secret key (the embedded PostgreSQL is for development)');
+  } else if (encryptionKey && encryptionKey.length < 16) {
+    warnings.push('NSELF_DB_ENCRYPTION_KEY is shorter than 16 characters');
+  }
 
   const defaultTenantId = env.NSELF_TENANT_ID?.trim() || NIL_UUID;
   if (!UUID.test(defaultTenantId)) problems.push('NSELF_TENANT_ID must be a UUID');
@@ -198,7 +219,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   const apiBaseRaw = env.STRIPE_API_BASE?.trim();
   const apiBase = apiBaseRaw ? urlSetting(apiBaseRaw, 'STRIPE_API_BASE', problems) : null;
 
-  const allowed = list(env.STRIPE_ALLOWED_PRICE_IDS);
+  const allowed = nonEmptyList('STRIPE_ALLOWED_PRICE_IDS', env.STRIPE_ALLOWED_PRICE_IDS, problems);
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -214,8 +235,9 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       allowedPriceIds: allowed.length > 0 ? allowed : null,
     },
     cloudBaseUrl,
-    bearerTokens,
-    database: databaseSettings(env),
+    bearerTokens: apiTokens.filter((t) => t.principal.kind === 'admin').map((t) => t.token),
+    apiTokens,
+    database,
     encryptionKey,
     defaultTenantId: defaultTenantId.toLowerCase(),
     stateSecret: env.NSELF_STATE_SECRET?.trim() || deriveStateSecret(secretKey),
@@ -225,6 +247,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       max: intSetting(env, 'NSELF_RATE_LIMIT_MAX', 60, 1, 1_000_000, problems),
       windowMs: intSetting(env, 'NSELF_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400, problems) * 1000,
     },
+    server: serverSettings(env, problems),
     port: intSetting(env, 'PORT', 3830, 0, 65_535, problems),
     host: env.HOST?.trim() || '0.0.0.0',
     logLevel,
@@ -240,7 +263,7 @@ export function secretValues(config: Config): string[] {
     config.stripe.secretKey,
     ...config.stripe.platformWebhookSecrets,
     ...config.stripe.connectWebhookSecrets,
-    ...config.bearerTokens,
+    ...config.apiTokens.map((t) => t.token),
     config.encryptionKey ?? '',
     config.stateSecret,
   ].filter((s) => s.length > 0);

@@ -2,6 +2,11 @@
  * `billing.can` for other TypeScript services: a small typed client of
  * `GET /entitlement/:entity_id/:capability`, so nobody hand-rolls the call.
  * Depends on nothing but `fetch`.
+ *
+ * It takes either kind of token. Give application services a check token (`NSELF_CHECK_TOKEN`):
+ * it may call this route and nothing else. A token configured as `<tenant-uuid>:<token>` is
+ * sent as `<token>` and acts in that tenant only: leave `tenantId` out (or name that tenant);
+ * naming another is refused with 403 `tenant_forbidden`.
  */
 import type { EntitlementAnswer } from './answer.js';
 
@@ -11,9 +16,9 @@ export type EntitlementResult = EntitlementAnswer;
 export interface BillingClientOptions {
   /** Where nself-stripe is reached, e.g. `http://nself-stripe:3830`. */
   baseUrl: string;
-  /** One of the service's bearer tokens. */
+  /** A check token (NSELF_CHECK_TOKEN) or an admin one (NSELF_BEARER_TOKEN), without any tenant prefix. */
   token: string;
-  /** Names the tenant (X-Tenant-Id); else the service's default tenant. */
+  /** Names the tenant (X-Tenant-Id); else the token's own tenant, else the service's default tenant. */
   tenantId?: string;
   fetch?: typeof fetch;
   /** Per-call timeout; default 5000 ms. */
@@ -48,6 +53,13 @@ async function errorFrom(response: Response): Promise<BillingClientError> {
   return new BillingClientError(response.status, code, message, body.error?.details);
 }
 
+// fetch's URL parser collapses `.` and `..` segments (`%2E` too) into another path: refused before sending.
+function refuseDotSegment(name: string, value: string): void {
+  if (value === '.' || value === '..') {
+    throw new BillingClientError(400, 'invalid_request', `${name} must not be . or ..`, { [name]: value });
+  }
+}
+
 export function createBillingClient(options: BillingClientOptions): BillingClient {
   const base = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
@@ -56,6 +68,8 @@ export function createBillingClient(options: BillingClientOptions): BillingClien
 
   return {
     async can(entityId, capability) {
+      refuseDotSegment('entity_id', entityId);
+      refuseDotSegment('capability', capability);
       const url = `${base}/entitlement/${encodeURIComponent(entityId)}/${encodeURIComponent(capability)}`;
       let response: Response;
       try {

@@ -38,13 +38,13 @@ const manualGrantBody = z
   .strict();
 
 export async function entitlementRoutes(app: ZodApp, opts: RouteOptions): Promise<void> {
-  const { ctx, auth } = opts;
+  const { ctx, auth, checkAuth } = opts;
   const cache = ctx.config.entitlementMemoryCache ? await startMemoryCache(app, ctx) : undefined;
   const checker = createEntitlementChecker(ctx, { cache });
 
   // Not async: a warm answer is sent at once with the JSON serialized when it was remembered;
-  // only a miss goes through the promise (database, maybe Stripe).
-  app.get('/entitlement/:entity_id/:capability', { onRequest: auth, schema: { params: keyParams } }, (request, reply) => {
+  // only a miss goes through the promise (database, maybe Stripe). The one route check tokens may call.
+  app.get('/entitlement/:entity_id/:capability', { onRequest: checkAuth, schema: { params: keyParams } }, (request, reply) => {
     const query = {
       tenantId: tenantOf(request, ctx.config.defaultTenantId),
       entityId: request.params.entity_id,

@@ -6,8 +6,11 @@ export const entityId = z
   .min(1)
   .max(255)
   // Control characters too: PostgreSQL text cannot hold a NUL, and no id needs one.
-  .regex(/^[^\s\p{Cc}/\\?#]+$/u, 'must not contain whitespace, control characters, slashes, ? or #');
+  .regex(/^[^\s\p{Cc}/\\?#]+$/u, 'must not contain whitespace, control characters, slashes, ? or #')
+  // A URL client collapses `.` and `..` segments (also `%2E`) into another path: such an id could never be checked.
+  .refine((id) => id !== '.' && id !== '..', 'must not be . or ..');
 
+// Starts with a letter or digit, so `.` and `..` never pass either.
 export const capability = z
   .string()
   .min(1)

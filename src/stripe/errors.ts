@@ -16,10 +16,34 @@ function detailsOf(err: Stripe.errors.StripeError): Record<string, unknown> {
   return details;
 }
 
+const ACCOUNT_ID = /^acct_[A-Za-z0-9]+$/;
+
+/**
+ * The connected account an `account_invalid` refusal is about. Stripe's message also quotes
+ * our (masked) secret key, so it is never copied: only an `acct_…` id is taken, from the
+ * Stripe-Account response header the SDK keeps on the error, else from the message.
+ */
+function refusedAccountOf(err: Stripe.errors.StripeError): string | null {
+  const header = (err.headers as Record<string, unknown> | undefined)?.['stripe-account'];
+  if (typeof header === 'string' && ACCOUNT_ID.test(header)) return header;
+  return /\bacct_[A-Za-z0-9]+/.exec(err.message ?? '')?.[0] ?? null;
+}
+
+function accountInvalid(err: Stripe.errors.StripeError, details: Record<string, unknown>): StripeUpstream {
+  const account = refusedAccountOf(err);
+  return new StripeUpstream(
+    409,
+    'stripe_account_invalid',
+    `Stripe refused access to connected account${account ? ` ${account}` : ''}: it is no longer connected to this platform`,
+    { ...details, account_id: account },
+  );
+}
+
 /**
  * Maps a Stripe SDK error to our error shape: Stripe's 4xx meanings about the request
  * (a missing price, a bad parameter) stay 400; credentials, rate limits, Stripe outages
- * and network failures are upstream problems (502), and a timeout is 504.
+ * and network failures are upstream problems (502), and a timeout is 504. A connected account
+ * that no longer grants us access (deauthorized, deleted) is a conflict with our records (409).
  */
 export function mapStripeError(err: unknown): AppError | null {
   if (!(err instanceof Stripe.errors.StripeError)) return null;
@@ -42,6 +66,8 @@ export function mapStripeError(err: unknown): AppError | null {
   if (err instanceof Stripe.errors.StripeInvalidGrantError) {
     return new StripeUpstream(400, 'invalid_grant', err.message, details);
   }
+  // https://docs.stripe.com/error-codes/account-invalid: a 403 about the Stripe-Account, not our key.
+  if (err instanceof Stripe.errors.StripePermissionError && err.code === 'account_invalid') return accountInvalid(err, details);
   if (err instanceof Stripe.errors.StripeAuthenticationError || err instanceof Stripe.errors.StripePermissionError) {
     // Our own credentials were refused: not the caller's fault, and the message may name the key.
     return new StripeUpstream(502, 'stripe_auth_error', 'Stripe refused the platform credentials', details);

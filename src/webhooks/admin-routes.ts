@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Conflict, NotFound } from '../http/errors.js';
 import type { RouteOptions, ZodApp } from '../http/types.js';
-import { tenantOf } from '../http/tenant.js';
+import { tenantScopeOf } from '../http/tenant.js';
 import { processEvent } from './pipeline.js';
 import { getEvent, listEvents, type StoredEvent } from './record.js';
 import { replyFor } from './routes.js';
@@ -41,9 +41,9 @@ function view(e: StoredEvent) {
 /** The failed-event view and replay: `GET /events`, `GET /events/:id`, `POST /events/:id/replay` (bearer). */
 export async function eventAdminRoutes(app: ZodApp, opts: RouteOptions): Promise<void> {
   const { ctx } = opts;
-  // An explicit X-Tenant-Id narrows the view; without one an admin sees every tenant's events.
+  // An explicit X-Tenant-Id or a tenant-bound token narrows the view; else an admin sees every tenant's events.
   const tenantFilter = (request: FastifyRequest): string | undefined =>
-    request.headers['x-tenant-id'] === undefined ? undefined : tenantOf(request, ctx.config.defaultTenantId);
+    tenantScopeOf(request, ctx.config.defaultTenantId);
 
   app.get('/events', { onRequest: opts.auth, schema: { querystring: listQuery } }, async (request) => {
     const q = request.query;

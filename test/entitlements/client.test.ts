@@ -3,12 +3,16 @@ import { BillingClientError, createBillingClient } from '../../src/index.js';
 import { AUTH, BEARER } from '../helpers/config.js';
 import { buySubscription, grantFromSubscription, operator, recurringPrice, startWorld, type World } from './fixtures.js';
 
+const CHECK = 'check-token-for-billing-can-xxxxxxxxx';
+const BOUND_TENANT = '55555555-5555-4555-8555-555555555555';
+const BOUND_CHECK = 'bound-check-token-for-billing-can-xxxx';
+
 describe('createBillingClient().can against the running service', () => {
   let w: World;
   let baseUrl: string;
 
   beforeAll(async () => {
-    w = await startWorld();
+    w = await startWorld({ NSELF_CHECK_TOKEN: `${CHECK},${BOUND_TENANT}:${BOUND_CHECK}` });
     baseUrl = await w.t.app.listen({ port: 0, host: '127.0.0.1' });
     const account = await operator(w, 'shop');
     const price = (await recurringPrice(w, account)).id;
@@ -69,5 +73,39 @@ describe('createBillingClient().can against the running service', () => {
     });
     await billing.can('user-1', 'pro');
     expect(seen).toEqual([`${baseUrl}/entitlement/user-1/pro`]);
+  });
+
+  it('works with a check token, the read-only kind application services hold', async () => {
+    expect(await createBillingClient({ baseUrl, token: CHECK }).can('user-1', 'pro')).toMatchObject({ allowed: true, quantity: 2 });
+  });
+
+  it('acts in the tenant a bound token belongs to, and surfaces 403 for another', async () => {
+    await w.t.app.inject({ method: 'POST', url: '/entitlement/user-5/beta/grant', headers: { ...AUTH, 'x-tenant-id': BOUND_TENANT }, payload: {} });
+    expect((await createBillingClient({ baseUrl, token: BOUND_CHECK }).can('user-5', 'beta')).allowed).toBe(true);
+    const err = await createBillingClient({ baseUrl, token: BOUND_CHECK, tenantId: '44444444-4444-4444-4444-444444444444' })
+      .can('user-5', 'beta')
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 403, code: 'tenant_forbidden' });
+  });
+
+  it.each([
+    ['.', 'pro'],
+    ['..', 'pro'],
+    ['user-1', '.'],
+    ['user-1', '..'],
+  ])('refuses %j / %j locally: fetch would collapse the segment into another route', async (entity, capability) => {
+    const seen: string[] = [];
+    const billing = createBillingClient({
+      baseUrl,
+      token: BEARER,
+      fetch: (input, init) => {
+        seen.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    const err = await billing.can(entity, capability).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BillingClientError);
+    expect(err).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(seen).toEqual([]);
   });
 });
