@@ -16,6 +16,7 @@ export const REDACT_PATHS = [
   '*.password',
   'config.stripe',
   'config.bearerTokens',
+  'config.apiTokens',
   'config.encryptionKey',
   'config.stateSecret',
 ];

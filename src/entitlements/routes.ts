@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { onGrantsCommitted } from '../db/committed-grants.js';
+import { withTransaction } from '../db/transaction.js';
 import { capability, entityId } from '../http/schemas.js';
 import { tenantOf } from '../http/tenant.js';
 import type { RouteOptions, ZodApp } from '../http/types.js';
@@ -20,7 +22,15 @@ async function startMemoryCache(app: ZodApp, ctx: RouteOptions['ctx']): Promise<
     ctx.logger,
   );
   await listener.start();
-  app.addHook('onClose', () => listener.close());
+  // This process's own writes drop their keys as they commit, before the write is answered.
+  const stopHearingCommits = onGrantsCommitted(ctx.pool, (changed) => {
+    if (changed === 'all') return cache.clear();
+    for (const [tenantId, entityId, capability] of changed) cache.invalidate(EntitlementMemoryCache.key(tenantId, entityId, capability));
+  });
+  app.addHook('onClose', async () => {
+    stopHearingCommits();
+    await listener.close();
+  });
   return cache;
 }
 
@@ -62,20 +72,23 @@ export async function entitlementRoutes(app: ZodApp, opts: RouteOptions): Promis
     async (request, reply) => {
       const tenantId = tenantOf(request, ctx.config.defaultTenantId);
       const body = request.body ?? { quantity: 1 };
-      const { grant, created } = await putManualGrant(ctx.pool, {
-        tenantId,
-        entityId: request.params.entity_id,
-        capability: request.params.capability,
-        quantity: body.quantity,
-        expiresAt: body.expires_at ? new Date(body.expires_at) : null,
-        note: body.note ?? null,
-      });
+      // In a transaction: its commit tells this process's cache what changed (read-your-writes).
+      const { grant, created } = await withTransaction(ctx.pool, (tx) =>
+        putManualGrant(tx, {
+          tenantId,
+          entityId: request.params.entity_id,
+          capability: request.params.capability,
+          quantity: body.quantity,
+          expiresAt: body.expires_at ? new Date(body.expires_at) : null,
+          note: body.note ?? null,
+        }),
+      );
       return reply.code(created ? 201 : 200).send(grant);
     },
   );
 
   app.delete('/entitlement/:entity_id/:capability/grant', { onRequest: auth, schema: { params: keyParams } }, async (request) => {
     const tenantId = tenantOf(request, ctx.config.defaultTenantId);
-    return revokeManualGrant(ctx.pool, tenantId, request.params.entity_id, request.params.capability);
+    return withTransaction(ctx.pool, (tx) => revokeManualGrant(tx, tenantId, request.params.entity_id, request.params.capability));
   });
 }

@@ -104,7 +104,8 @@ describe('GET /account/:entity_id', () => {
   });
 
   it('links into the live dashboard path with a live key', async () => {
-    const live = await buildTestApp({ env: { STRIPE_PLATFORM_SECRET_KEY: 'sk_live_51NselfLiveKey000000000000' } });
+    // Live mode refuses the embedded database: it names one, never opened (the test app brings its own pool).
+    const live = await buildTestApp({ env: { STRIPE_PLATFORM_SECRET_KEY: 'sk_live_51NselfLiveKey000000000000', DATABASE_URL: 'postgres://unused/live' } });
     try {
       await live.db.pool.query(
         `INSERT INTO np_stripe_accounts (tenant_id, entity_id, stripe_account_id, connected_via, status, livemode) VALUES ($1, 'op', 'acct_live1', 'account_link', 'active', true)`,
