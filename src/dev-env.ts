@@ -48,6 +48,8 @@ export function devDefaults(env: Env): Record<string, string> {
  */
 export interface DevState {
   pid: number;
+  serviceUrl: string;
+  simUrl: string;
   settings: Record<string, string>;
 }
 
@@ -103,11 +105,16 @@ export interface CliEnvironment {
 
 export function cliEnvironment(): CliEnvironment {
   loadDotEnv();
-  const dev = runningDev(process.env);
-  if (!dev) return { env: process.env, dev: null, fromDev: [] };
+  return withRunningDev(process.env);
+}
+
+/** `base` with a running dev's settings (the dev found from `base`) for what it leaves unset. */
+export function withRunningDev(base: Env): CliEnvironment {
+  const dev = runningDev(base);
+  if (!dev) return { env: base, dev: null, fromDev: [] };
   // A database the environment names is the one to use, even while dev runs on another.
-  const configured = Boolean(process.env.DATABASE_URL || process.env.POSTGRES_HOST);
-  const env: Env = { ...process.env };
+  const configured = Boolean(base.DATABASE_URL || base.POSTGRES_HOST);
+  const env: Env = { ...base };
   const fromDev: string[] = [];
   for (const [name, value] of Object.entries(dev.settings)) {
     if (env[name] || (configured && name === 'DATABASE_URL')) continue;

@@ -67,6 +67,8 @@ async function start(): Promise<void> {
   // The CLI (npm run migrate|reconcile|doctor) reads this to reach the same database and simulator.
   writeDevState(env, {
     pid: process.pid,
+    serviceUrl: local,
+    simUrl: running.sim.url,
     settings: { ...defaults, ...(running.db ? { DATABASE_URL: running.db.url } : {}) },
   });
   process.stdout.write(
