@@ -6,7 +6,7 @@ import { mintAccountLink } from './links.js';
 import { findAccountByEntity, findAccountByStripeId, saveSnapshot } from './repository.js';
 import { spendState, verifyState, type StatePayload } from './state.js';
 import { deriveStatus, snapshotOf, type AccountSnapshot, type AccountStatus } from './status.js';
-import { storeOAuthLink, type OAuthTokens } from './tokens.js';
+import { sealTokens, storeOAuthLink, type OAuthTokens } from './tokens.js';
 
 export interface CallbackQuery {
   state: string;
@@ -88,10 +88,11 @@ async function releaseRefusedLink(ctx: AppContext, state: StatePayload, accountI
 
 /** The short write after the exchange: the entity's row locked for its previous status, then the link. */
 async function storeConnection(ctx: AppContext, state: StatePayload, accountId: string, tokens: OAuthTokens, snapshot: AccountSnapshot): Promise<AccountStatus> {
+  const sealed = await sealTokens(ctx.config, tokens);
   return withTransaction(ctx.pool, async (tx) => {
     const previous = await findAccountByEntity(tx, state.tenant, state.entity, true);
     const status = deriveStatus(snapshot, { previous: previous?.status ?? null, visited: true, reconnect: true });
-    await storeOAuthLink(tx, ctx.config, { tenantId: state.tenant, entityId: state.entity, accountId, tokens, snapshot, status });
+    await storeOAuthLink(tx, ctx.config, { tenantId: state.tenant, entityId: state.entity, accountId, tokens, snapshot, status }, sealed);
     return status;
   });
 }

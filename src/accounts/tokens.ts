@@ -33,6 +33,26 @@ async function tokenBytes(token: string, key: string | null): Promise<Buffer> {
   return key ? encryptToken(token, key) : Buffer.from(token, 'utf8');
 }
 
+/** The token columns as stored. */
+export interface SealedTokens {
+  accessToken: Buffer;
+  refreshToken: Buffer | null;
+  encrypted: boolean;
+}
+
+/**
+ * Encrypts the tokens for storage. The key derivation takes tens of milliseconds on purpose
+ * (it guards the key against guessing), so callers seal before opening their transaction.
+ */
+export async function sealTokens(config: Config, tokens: OAuthTokens): Promise<SealedTokens> {
+  const key = tokenKey(config);
+  return {
+    accessToken: await tokenBytes(tokens.accessToken, key),
+    refreshToken: tokens.refreshToken === null ? null : await tokenBytes(tokens.refreshToken, key),
+    encrypted: key !== null,
+  };
+}
+
 // Tokens arrive already encrypted (./token-cipher.ts): with log_statement=all PostgreSQL logs
 // every bound parameter, so neither the key nor a plaintext token may be one.
 const UPSERT_OAUTH_LINK = `
@@ -63,9 +83,8 @@ function isUniqueViolation(err: unknown): boolean {
  * is set). An entity already connected to a different, still-authorized account is a conflict,
  * and so is an account that is already another entity's.
  */
-export async function storeOAuthLink(q: Queryable, config: Config, link: OAuthLink): Promise<AccountRow> {
-  const key = tokenKey(config);
-  const { accessToken, refreshToken } = link.tokens;
+export async function storeOAuthLink(q: Queryable, config: Config, link: OAuthLink, sealed?: SealedTokens): Promise<AccountRow> {
+  const stored = sealed ?? (await sealTokens(config, link.tokens));
   const s = link.snapshot;
   const params = [
     link.tenantId,
@@ -80,9 +99,9 @@ export async function storeOAuthLink(q: Queryable, config: Config, link: OAuthLi
     s.requirementsDue,
     s.disabledReason,
     link.tokens.livemode,
-    await tokenBytes(accessToken, key),
-    refreshToken === null ? null : await tokenBytes(refreshToken, key),
-    key !== null,
+    stored.accessToken,
+    stored.refreshToken,
+    stored.encrypted,
     link.tokens.scope,
   ];
   let rows: AccountRow[];
