@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { oauthError, SimError } from './errors.js';
 import { expandObject } from './expand.js';
 import type { FormObject } from './form.js';
-import type { IdempotencyStore } from './idempotency.js';
+import { checkIdempotencyKey, type IdempotencyStore } from './idempotency.js';
 import type { JsonObject, StripeObject } from './json.js';
 import { strings, optArr } from './params.js';
 import {
@@ -10,14 +10,18 @@ import {
   apiKeyOf,
   applyFaults,
   authenticate,
-  checkVersion,
   formOf,
   header,
   newRequestId,
   recordRequest,
   requestInfo,
+  requestVersion,
   type Caller,
 } from './pipeline.js';
+import { shapeAnswer } from './shapes.js';
+import { endpointFor, type Endpoint } from './spec/endpoints.js';
+import { checkExpand } from './spec/expandable.js';
+import type { Shape } from './versions.js';
 import type { EventOptions, RequestInfo, Sim } from './sim.js';
 
 export interface ApiContext {
@@ -54,28 +58,45 @@ export function errorBody(err: SimError, requestId: string): JsonObject {
   return { error: { ...err.body, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } };
 }
 
-async function execute(deps: ApiDeps, req: FastifyRequest, handler: ApiHandler, caller: Caller, account: string | null, requestId: string): Promise<Result> {
+/** Stripe's checks before an endpoint runs: its parameters against the spec, and `expand[]` against the answer's schema. */
+function validate(endpoint: Endpoint, params: FormObject, expand: string[]): void {
+  endpoint.check?.(params, '');
+  if (endpoint.response !== null) for (const path of expand) checkExpand(endpoint.response, path);
+}
+
+async function execute(deps: ApiDeps, req: FastifyRequest, run: Run): Promise<Result> {
   const params: FormObject = { ...formOf(req.query), ...formOf(req.body) };
+  const expand = strings(optArr(params, 'expand'));
+  if (!run.oauth) validate(run.endpoint, params, expand);
   const events: StripeObject[] = [];
-  const request = requestInfo(req, requestId);
+  const request = requestInfo(req, run.requestId);
   const ctx: ApiContext = {
     sim: deps.sim,
     params,
     path: pathParams(req),
-    account,
-    caller,
+    account: run.account,
+    caller: run.caller,
     request,
     emit: (type, obj, opts = {}) => {
-      const event = deps.sim.event(type, obj, { account: opts.account === undefined ? account : opts.account, request, ...opts });
+      const event = deps.sim.event(type, obj, { account: opts.account === undefined ? run.account : opts.account, request, ...opts });
       events.push(event);
       return event;
     },
   };
-  const raw = await handler(ctx);
-  const expand = strings(optArr(params, 'expand'));
-  const body = expand.length > 0 ? expandObject(deps.sim.state, raw, expand, account) : raw;
+  const raw = await run.handler(ctx);
+  const expanded = expand.length > 0 ? expandObject(deps.sim.state, raw, expand, run.account) : raw;
   if (events.length > 0) void deps.sim.dispatch(events);
-  return { status: 200, body, requestId };
+  return { status: 200, body: shapeAnswer(expanded, run.shape), requestId: run.requestId };
+}
+
+/** An error the endpoint raised while running becomes a result (saved under an idempotency key, like Stripe). */
+async function settle(deps: ApiDeps, req: FastifyRequest, run: Run): Promise<Result> {
+  try {
+    return await execute(deps, req, run);
+  } catch (err) {
+    if (!(err instanceof SimError) || err.validation) throw err;
+    return { status: err.status, body: errorBody(err, run.requestId), requestId: run.requestId };
+  }
 }
 
 function pathParams(req: FastifyRequest): Record<string, string> {
@@ -104,7 +125,33 @@ function callerOf(deps: ApiDeps, req: FastifyRequest, options: RouteOptions): Ca
   }
 }
 
-async function handle(deps: ApiDeps, req: FastifyRequest, reply: FastifyReply, handler: ApiHandler, options: RouteOptions): Promise<JsonObject> {
+interface Run {
+  handler: ApiHandler;
+  endpoint: Endpoint;
+  oauth: boolean;
+  caller: Caller;
+  account: string | null;
+  shape: Shape;
+  requestId: string;
+}
+
+async function idempotent(deps: ApiDeps, req: FastifyRequest, reply: FastifyReply, run: Run, idemKey: string): Promise<{ result: Result; replayed: boolean }> {
+  checkIdempotencyKey(idemKey);
+  reply.header('idempotency-key', idemKey);
+  const path = req.url.split('?')[0] ?? req.url;
+  const key = `${run.caller.key}\u0000${run.account ?? ''}\u0000${idemKey}`;
+  const endpoint = `${req.method} ${path}`;
+  const fingerprint = JSON.stringify({ ...formOf(req.query), ...formOf(req.body) });
+  return deps.idempotency.withLock(key, async () => {
+    const stored = deps.idempotency.lookup(key, endpoint, fingerprint, idemKey);
+    if (stored !== undefined) return { result: { status: stored.status, body: stored.body, requestId: stored.requestId }, replayed: true };
+    const fresh = await settle(deps, req, run);
+    deps.idempotency.save(key, { ...fresh, endpoint, fingerprint });
+    return { result: fresh, replayed: false };
+  });
+}
+
+async function handle(deps: ApiDeps, req: FastifyRequest, reply: FastifyReply, handler: ApiHandler, options: RouteOptions, endpoint: () => Endpoint): Promise<JsonObject> {
   const requestId = newRequestId();
   const path = req.url.split('?')[0] ?? req.url;
   let account: string | null = null;
@@ -113,31 +160,20 @@ async function handle(deps: ApiDeps, req: FastifyRequest, reply: FastifyReply, h
   try {
     await applyFaults(deps.sim, req.method, path);
     const caller = callerOf(deps, req, options);
-    checkVersion(req);
-    account = options.oauth === true ? null : accountContext(deps.sim, req, caller);
+    const oauth = options.oauth === true;
+    const { shape } = requestVersion(req);
+    account = oauth ? null : accountContext(deps.sim, req, caller);
+    const run: Run = { handler, endpoint: oauth ? NO_ENDPOINT : endpoint(), oauth, caller, account, shape, requestId };
     const idemKey = header(req, 'idempotency-key');
     let result: Result;
     if (idemKey !== null && req.method !== 'GET') {
-      reply.header('idempotency-key', idemKey);
-      const key = `${caller.key}\u0000${account ?? ''}\u0000${idemKey}`;
-      const fingerprint = `${req.method} ${path} ${JSON.stringify({ ...formOf(req.query), ...formOf(req.body) })}`;
-      const acct = account;
-      result = await deps.idempotency.withLock(key, async () => {
-        const stored = deps.idempotency.lookup(key, fingerprint, idemKey);
-        if (stored !== undefined) {
-          replayed = true;
-          return { status: stored.status, body: stored.body, requestId: stored.requestId };
-        }
-        const fresh = await execute(deps, req, handler, caller, acct, requestId);
-        deps.idempotency.save(key, { ...fresh, fingerprint });
-        return fresh;
-      });
+      ({ result, replayed } = await idempotent(deps, req, reply, run, idemKey));
       if (replayed) {
         reply.header('idempotent-replayed', 'true');
         reply.header('original-request', result.requestId);
       }
     } else {
-      result = await execute(deps, req, handler, caller, account, requestId);
+      result = await execute(deps, req, run);
     }
     reply.code(result.status);
     return result.body;
@@ -152,7 +188,11 @@ async function handle(deps: ApiDeps, req: FastifyRequest, reply: FastifyReply, h
   }
 }
 
+const NO_ENDPOINT: Endpoint = { check: null, response: null };
+
 /** Register one Stripe API route: faults, auth, version, account, idempotency, expand, record. */
 export function route(deps: ApiDeps, method: Method, url: string, handler: ApiHandler, options: RouteOptions = {}): void {
-  deps.app.route({ method, url, handler: (req, reply) => handle(deps, req, reply, handler, options) });
+  // The spec is read and the endpoint's checks compiled on its first request, then kept.
+  const endpoint = (): Endpoint => endpointFor(method, url);
+  deps.app.route({ method, url, handler: (req, reply) => handle(deps, req, reply, handler, options, endpoint) });
 }

@@ -2,6 +2,13 @@ import type { JsonObject } from './json.js';
 
 /** A Stripe API error: thrown by handlers, rendered as `{error: {...}}` with its status. */
 export class SimError extends Error {
+  /**
+   * Refused before the endpoint began its work (parameter validation). Stripe saves no
+   * idempotent result for these, so a retry with the same key runs afresh.
+   * https://docs.stripe.com/api/idempotent_requests
+   */
+  validation = false;
+
   constructor(
     readonly status: number,
     readonly body: JsonObject,
@@ -11,16 +18,29 @@ export class SimError extends Error {
   }
 }
 
+/** A 400 from parameter validation (not saved under an idempotency key). */
+export function validationError(message: string, extra: JsonObject = {}): SimError {
+  const err = new SimError(400, { type: 'invalid_request_error', message, ...extra });
+  err.validation = true;
+  return err;
+}
+
+/** Stripe links each error code to its page: `parameter_unknown` → …/error-codes/parameter-unknown. */
+export function docUrl(code: string): string {
+  return `https://stripe.com/docs/error-codes/${code.replaceAll('_', '-')}`;
+}
+
 export function invalidRequest(message: string, extra: JsonObject = {}, status = 400): SimError {
   return new SimError(status, { type: 'invalid_request_error', message, ...extra });
 }
 
 export function missingParam(param: string): SimError {
-  return invalidRequest(`Missing required param: ${param}.`, { code: 'parameter_missing', param });
+  return validationError(`Missing required param: ${param}.`, { code: 'parameter_missing', doc_url: docUrl('parameter_missing'), param });
 }
 
+/** A value the endpoint refuses (Stripe sends no error code for most of these). */
 export function invalidParam(param: string, message: string): SimError {
-  return invalidRequest(message, { code: 'parameter_invalid', param });
+  return validationError(message, { param });
 }
 
 /** Stripe names the resource by its human name: "No such checkout.session: 'cs_…'". */

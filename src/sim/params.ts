@@ -1,6 +1,7 @@
 import { invalidParam, missingParam } from './errors.js';
 import type { FormObject, FormValue } from './form.js';
 import type { JsonObject } from './json.js';
+import { checkMetadataCount } from './spec/metadata.js';
 
 /** Typed readers over a parsed form body; each throws Stripe's own 400 on a bad value. */
 export function optStr(p: FormObject, name: string): string | undefined {
@@ -58,7 +59,7 @@ export function strings(values: FormValue[] | undefined): string[] {
   return (values ?? []).filter((v): v is string => typeof v === 'string');
 }
 
-/** Stripe metadata semantics: `metadata=` clears, `metadata[k]=` deletes a key. */
+/** Stripe metadata semantics: `metadata=` clears, `metadata[k]=` deletes a key; the result holds at most 50 keys. */
 export function applyMetadata(current: JsonObject, p: FormObject, name = 'metadata'): JsonObject {
   const v = p[name];
   if (v === undefined) return current;
@@ -70,5 +71,6 @@ export function applyMetadata(current: JsonObject, p: FormObject, name = 'metada
     if (value === '') delete next[key];
     else next[key] = value;
   }
+  checkMetadataCount(Object.keys(next).length, name);
   return next;
 }

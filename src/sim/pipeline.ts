@@ -1,10 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { accountInvalid, invalidApiKey, invalidRequest, SimError } from './errors.js';
+import { accountInvalid, invalidApiKey, SimError } from './errors.js';
 import type { FormObject, FormValue } from './form.js';
 import { newId } from './ids.js';
 import { isObject, type JsonObject } from './json.js';
 import type { RequestInfo, Sim } from './sim.js';
 import type { FaultRule } from './state.js';
+import { DEFAULT_API_VERSION, requireModelled, type Shape } from './versions.js';
 
 function isFormValue(value: unknown): value is FormValue {
   if (typeof value === 'string') return true;
@@ -58,14 +59,13 @@ export function authenticate(sim: Sim, key: string | null): Caller {
   return { key, tokenAccount: null };
 }
 
-const VERSION = /^\d{4}-\d{2}-\d{2}(\.[a-z_]+)?$/;
-
-export function checkVersion(req: FastifyRequest): string | null {
-  const version = header(req, 'stripe-version');
-  if (version !== null && !VERSION.test(version)) {
-    throw invalidRequest(`Invalid Stripe API version: ${version}`, { code: 'api_version_invalid' });
-  }
-  return version;
+/**
+ * The request's API version: its `Stripe-Version`, or the account default (acacia), as long
+ * as the simulator can answer in that version's shape. https://docs.stripe.com/api/versioning
+ */
+export function requestVersion(req: FastifyRequest): { version: string; shape: Shape } {
+  const version = header(req, 'stripe-version') ?? DEFAULT_API_VERSION;
+  return { version, shape: requireModelled(version) };
 }
 
 /** A usable connected account: created under this platform (or connected by OAuth) and not disconnected. */

@@ -1,9 +1,10 @@
 import { newId, now } from './ids.js';
 import { clone, type JsonObject, type StripeObject } from './json.js';
 import type { SimState } from './state.js';
+import { DEFAULT_API_VERSION } from './versions.js';
 import type { Channel, DeliverOptions, Deliverer } from './webhooks.js';
 
-export const API_VERSION = '2024-12-18.acacia';
+export const API_VERSION = DEFAULT_API_VERSION;
 
 export interface RequestInfo {
   id: string | null;

@@ -105,11 +105,20 @@ describe('errors', () => {
     expect(basic.status).toBe(200);
   });
 
-  it('rejects a malformed Stripe-Version', async () => {
-    const res = await fetch(`${sim.url}/v1/accounts`, { headers: { authorization: `Bearer ${SECRET_KEY}`, 'stripe-version': 'banana' } });
-    expect(res.status).toBe(400);
-    const ok = await fetch(`${sim.url}/v1/accounts`, { headers: { authorization: `Bearer ${SECRET_KEY}`, 'stripe-version': '2023-10-16' } });
-    expect(ok.status).toBe(200);
+  it('refuses a Stripe-Version that does not exist, and one it cannot answer in', async () => {
+    const ask = async (version: string): Promise<{ status: number; message: unknown }> => {
+      const res = await fetch(`${sim.url}/v1/accounts`, { headers: { authorization: `Bearer ${SECRET_KEY}`, 'stripe-version': version } });
+      const body = (await res.json()) as { error?: { message?: unknown } };
+      return { status: res.status, message: body.error?.message };
+    };
+    expect(await ask('banana')).toEqual({ status: 400, message: 'Invalid Stripe API version: banana' });
+    expect(await ask('2024-12-19.acacia')).toEqual({ status: 400, message: 'Invalid Stripe API version: 2024-12-19.acacia' });
+    // A real version whose shapes the simulator does not model is refused, not answered in the wrong shape.
+    const older = await ask('2023-10-16');
+    expect(older.status).toBe(400);
+    expect(String(older.message)).toContain('does not model');
+    expect((await ask('2024-12-18.acacia')).status).toBe(200);
+    expect((await ask('2025-03-31.basil')).status).toBe(200);
   });
 
   it('reports missing params the way Stripe does', async () => {

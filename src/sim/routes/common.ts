@@ -7,18 +7,23 @@ import { isKind, type Kind, type Kinds } from '../objects/guards.js';
 /** Stripe's list envelope with limit / starting_after / ending_before paging (newest first). */
 export function listOf(ctx: ApiContext, items: StripeObject[], url: string): JsonObject {
   const limit = optInt(ctx.params, 'limit') ?? 10;
-  if (limit < 1 || limit > 100) throw invalidParam('limit', 'This value must be between 1 and 100.');
+  if (limit < 1) throw invalidParam('limit', 'This value must be greater than or equal to 1.');
+  if (limit > 100) throw invalidParam('limit', 'This value must be less than or equal to 100.');
   const after = optStr(ctx.params, 'starting_after');
   const before = optStr(ctx.params, 'ending_before');
+  if (before !== undefined && after === undefined) {
+    const index = items.findIndex((o) => o.id === before);
+    if (index < 0) throw noSuch('object', before, 'ending_before', 400);
+    // The page just before the cursor (newer objects), still newest first; `has_more` says
+    // whether even newer ones remain beyond it, as Stripe's does.
+    const newer = items.slice(0, index);
+    return { object: 'list', data: newer.slice(Math.max(0, newer.length - limit)), has_more: newer.length > limit, url };
+  }
   let window = items;
   if (after !== undefined) {
     const index = items.findIndex((o) => o.id === after);
     if (index < 0) throw noSuch('object', after, 'starting_after', 400);
     window = items.slice(index + 1);
-  } else if (before !== undefined) {
-    const index = items.findIndex((o) => o.id === before);
-    if (index < 0) throw noSuch('object', before, 'ending_before', 400);
-    window = items.slice(Math.max(0, index - limit), index);
   }
   return { object: 'list', data: window.slice(0, limit), has_more: window.length > limit, url };
 }
