@@ -4,6 +4,22 @@ import type { Pool } from '../db/pool.js';
 
 export const ENTITLEMENT_CHANGES_CHANNEL = 'np_stripe_entitlement_changes';
 
+type Key = [tenantId: string, entityId: string, capability: string];
+const isKey = (v: unknown): v is Key => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'string');
+
+/** The keys a notification names; 'all' for '*' or anything unreadable, which could hide a change. */
+export function parseChangeNotification(payload: string | undefined): Key[] | 'all' {
+  if (!payload || payload === '*') return 'all';
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    if (isKey(parsed)) return [parsed];
+    if (Array.isArray(parsed) && parsed.length > 0 && parsed.every(isKey)) return parsed;
+  } catch {
+    // unreadable: below
+  }
+  return 'all';
+}
+
 export interface ChangeListenerHandlers {
   /** A grant of (tenant, entity, capability) changed on some replica. */
   onChange(tenantId: string, entityId: string, capability: string): void;
@@ -57,14 +73,14 @@ export class EntitlementChangeListener {
     this.handlers.onStatus(true);
   }
 
+  /**
+   * One key `[tenant, entity, capability]` (a row changed), an array of keys (a webhook batch,
+   * migration 007), or '*': too many keys to name, everything changed.
+   */
   private onNotification(payload: string | undefined): void {
-    try {
-      const [tenantId, entityId, capability] = JSON.parse(payload ?? '') as [string, string, string];
-      this.handlers.onChange(tenantId, entityId, capability);
-    } catch {
-      // An unreadable payload could hide a change: distrust everything cached.
-      this.handlers.onUnknownChange();
-    }
+    const keys = parseChangeNotification(payload);
+    if (keys === 'all') return this.handlers.onUnknownChange();
+    for (const [tenantId, entityId, capability] of keys) this.handlers.onChange(tenantId, entityId, capability);
   }
 
   private lost(client: pg.Client): void {

@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { AppError } from '../http/errors.js';
 import { isDatabaseUnavailable } from '../http/error-handler.js';
 import type { RouteOptions, ZodApp } from '../http/types.js';
-import { processEvent, type PipelineDeps, type PipelineResult } from './pipeline.js';
+import { IngestBatcher } from './ingest-batcher.js';
+import type { PipelineResult } from './pipeline.js';
 import type { Channel } from './types.js';
 import { verifyDelivery } from './verify.js';
 
@@ -31,7 +32,9 @@ function header(request: FastifyRequest, name: string): string | undefined {
  */
 export async function webhookRoutes(app: ZodApp, opts: RouteOptions): Promise<void> {
   const { ctx } = opts;
-  const deps: PipelineDeps = ctx;
+  const batcher = new IngestBatcher(ctx);
+  // Deliveries waiting on a batch are in flight: the pool must outlive them.
+  app.addHook('onClose', () => batcher.whenIdle());
   app.removeAllContentTypeParsers();
   const keepRaw = (_req: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void) => done(null, body);
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, keepRaw);
@@ -52,7 +55,7 @@ export async function webhookRoutes(app: ZodApp, opts: RouteOptions): Promise<vo
         secrets: secrets[channel],
       });
       const timer = ctx.metrics.webhookDuration.startTimer({ channel });
-      const result = await processEvent(deps, event, channel);
+      const result = await batcher.ingest(event, raw.toString('utf8'), channel);
       timer();
       ctx.metrics.webhookEvents.inc({ channel, type: event.type, outcome: result.kind });
       return replyFor(result);

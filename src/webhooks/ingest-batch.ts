@@ -1,0 +1,65 @@
+import type Stripe from 'stripe';
+import { announceCommittedGrants } from '../db/committed-grants.js';
+import type { Pool } from '../db/pool.js';
+import { batchElement, ingestIntent } from './ingest-intent.js';
+import type { Channel } from './types.js';
+
+/** One verified delivery on its way into a batch. */
+export interface BatchMember {
+  event: Stripe.Event;
+  /** The signed body as received (JSON: verification parsed it). */
+  rawBody: string;
+  channel: Channel;
+}
+
+export type BatchVerdict =
+  | { kind: 'processed'; tenantId: string; note: string | null }
+  | { kind: 'ignored'; reason: string; tenantId: string }
+  | { kind: 'duplicate' }
+  /** Needs Stripe (or a failed attempt's bookkeeping): nothing was written; the pipeline applies it. */
+  | { kind: 'slow' };
+
+interface BatchRow {
+  outcomes: string[];
+  reasons: (string | null)[];
+  tenants: (string | null)[];
+  notes: (string | null)[];
+  changed_grants: string | null;
+}
+
+// Named: each pooled connection parses and plans it once.
+const INGEST = 'np_stripe_ingest_events';
+const INGEST_SQL = 'SELECT outcomes, reasons, tenants, notes, changed_grants FROM np_stripe_ingest_events($1::jsonb, $2, $3::uuid)';
+
+/** Raised by the function when a grant of the same second appeared while an event was written. */
+export const NEEDS_SLOW_PATH = 'NS001';
+
+function verdict(row: BatchRow, i: number): BatchVerdict {
+  const outcome = row.outcomes[i];
+  const tenantId = row.tenants[i] ?? '';
+  if (outcome === 'processed') return { kind: 'processed', tenantId, note: row.notes[i] ?? null };
+  if (outcome === 'ignored') return { kind: 'ignored', reason: row.reasons[i] ?? 'ignored', tenantId };
+  if (outcome === 'duplicate') return { kind: 'duplicate' };
+  return { kind: 'slow' };
+}
+
+/**
+ * Applies the members in one statement, which is its own transaction: when this resolves, the
+ * batch is committed, and this process has heard which grants it changed (read-your-writes).
+ * Throws when the statement fails; then nothing of the batch was applied.
+ */
+export async function ingestBatch(
+  pool: Pool,
+  members: readonly BatchMember[],
+  settings: { live: boolean; defaultTenantId: string },
+): Promise<BatchVerdict[]> {
+  const elements = members.map((m) => batchElement(ingestIntent(m.event, m.channel), m.event, m.rawBody));
+  const { rows } = await pool.query<BatchRow>({
+    name: INGEST,
+    text: INGEST_SQL,
+    values: [`[${elements.join(',')}]`, settings.live, settings.defaultTenantId],
+  });
+  const row = rows[0]!;
+  announceCommittedGrants(pool, row.changed_grants);
+  return members.map((_, i) => verdict(row, i));
+}

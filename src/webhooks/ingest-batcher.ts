@@ -1,0 +1,156 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Stripe from 'stripe';
+import { ingestBatch, NEEDS_SLOW_PATH, type BatchMember, type BatchVerdict } from './ingest-batch.js';
+import { processEvent, type PipelineDeps, type PipelineResult } from './pipeline.js';
+import type { Channel } from './types.js';
+
+interface Pending extends BatchMember {
+  resolve(result: PipelineResult): void;
+}
+
+export interface BatcherLimits {
+  /** Events in one batch: bounds its latency, its locks and its NOTIFY (8,000 bytes). */
+  maxEvents: number;
+  /** Payload bytes in one batch: one statement's parameter stays small. */
+  maxBytes: number;
+  /** Attempts of a batch that lost a deadlock or serialization conflict to another replica. */
+  conflictAttempts: number;
+}
+
+const DEFAULT_LIMITS: BatcherLimits = { maxEvents: 64, maxBytes: 4 * 1024 * 1024, conflictAttempts: 4 };
+// Deadlock and serialization failure: another replica's batch took the same rows in another order.
+const CONFLICT_CODES = new Set(['40P01', '40001']);
+
+const codeOf = (err: unknown): string | undefined => (err as { code?: unknown })?.code as string | undefined;
+
+/**
+ * Group commit (issue 9). Deliveries that arrive while a batch commits wait and go together in
+ * the next one: one batch in flight per process, one statement and one transaction per batch.
+ * A delivery is answered only once its batch committed. A batch that fails for another reason
+ * than a conflict is retried member by member through the pipeline, each in its own
+ * transaction, so a failure is recorded for its own event alone. Events the batch cannot
+ * apply without Stripe go through the pipeline too, outside the batch.
+ */
+export class IngestBatcher {
+  private readonly queue: Pending[] = [];
+  private running = false;
+  private readonly pipelined = new Set<Promise<void>>();
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly limits: BatcherLimits = DEFAULT_LIMITS,
+  ) {}
+
+  ingest(event: Stripe.Event, rawBody: string, channel: Channel): Promise<PipelineResult> {
+    return new Promise((resolve) => {
+      this.queue.push({ event, rawBody, channel, resolve });
+      if (this.running) return;
+      this.running = true;
+      // The deliveries parsed in this turn of the event loop start together.
+      setImmediate(() => void this.drain());
+    });
+  }
+
+  /** Resolves once no batch runs and no event is in the pipeline (graceful close). */
+  whenIdle(): Promise<void> {
+    if (!this.running && this.pipelined.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) await this.runBatch(this.take());
+    this.running = false;
+    this.maybeIdle();
+  }
+
+  private take(): Pending[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && n < this.limits.maxEvents) {
+      bytes += this.queue[n]!.rawBody.length;
+      if (n > 0 && bytes > this.limits.maxBytes) break;
+      n++;
+    }
+    return this.queue.splice(0, n);
+  }
+
+  private async runBatch(batch: Pending[]): Promise<void> {
+    let members = batch;
+    const toPipeline: Pending[] = [];
+    const settings = { live: this.deps.config.stripe.mode === 'live', defaultTenantId: this.deps.config.defaultTenantId };
+    for (let conflicts = 0; members.length > 0; ) {
+      let verdicts: BatchVerdict[];
+      try {
+        verdicts = await ingestBatch(this.deps.pool, members, settings);
+      } catch (err) {
+        const code = codeOf(err);
+        if (code === NEEDS_SLOW_PATH) {
+          // Undone whole; run again without the event that needs Stripe.
+          const id = (err as { detail?: string }).detail;
+          toPipeline.push(...members.filter((m) => m.event.id === id));
+          members = members.filter((m) => m.event.id !== id);
+          continue;
+        }
+        if (code !== undefined && CONFLICT_CODES.has(code) && ++conflicts < this.limits.conflictAttempts) {
+          await sleep(Math.random() * 5 * conflicts);
+          continue;
+        }
+        this.deps.logger.warn({ error: (err as Error).message, code, events: members.length }, 'ingest batch failed; applying its events one by one');
+        await Promise.all(members.map((m) => this.throughPipeline(m)));
+        break;
+      }
+      members.forEach((m, i) => {
+        const v = verdicts[i]!;
+        if (v.kind === 'slow') toPipeline.push(m);
+        else this.answer(m, v);
+      });
+      break;
+    }
+    for (const m of toPipeline) this.track(this.throughPipeline(m));
+  }
+
+  private answer(m: Pending, v: Exclude<BatchVerdict, { kind: 'slow' }>): void {
+    const logger = this.deps.logger;
+    const e = m.event;
+    if (v.kind === 'duplicate') {
+      logger.info({ event_id: e.id, event_type: e.type, stripe_account: e.account ?? null, channel: m.channel, outcome: 'duplicate' }, 'webhook event');
+      return m.resolve({ kind: 'duplicate' });
+    }
+    const fields = { event_id: e.id, event_type: e.type, stripe_account: e.account ?? null, channel: m.channel, tenant_id: v.tenantId };
+    if (v.kind === 'ignored') {
+      logger.info({ ...fields, outcome: 'ignored', reason: v.reason }, 'webhook event');
+      return m.resolve({ kind: 'ignored', reason: v.reason });
+    }
+    if (v.note !== null) {
+      const notification = JSON.parse(v.note) as { kind?: string };
+      logger.warn({ ...fields, notification }, `notify: ${notification.kind}`);
+    }
+    logger.info({ ...fields, outcome: 'processed' }, 'webhook event');
+    m.resolve({ kind: 'processed' });
+  }
+
+  private async throughPipeline(m: Pending): Promise<void> {
+    try {
+      m.resolve(await processEvent(this.deps, m.event, m.channel));
+    } catch (cause) {
+      // processEvent records its own failures; this is only the guard that every delivery gets an answer.
+      m.resolve({ kind: 'failed', message: (cause as Error).message, cause });
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    this.pipelined.add(work);
+    void work.finally(() => {
+      this.pipelined.delete(work);
+      this.maybeIdle();
+    });
+  }
+
+  private maybeIdle(): void {
+    if (this.running || this.pipelined.size > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

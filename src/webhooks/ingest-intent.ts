@@ -1,0 +1,271 @@
+import type Stripe from 'stripe';
+import { snapshotOf } from '../accounts/status.js';
+import { grantTargetFromMetadata, subscriptionState } from '../entitlements/grants.js';
+import { notificationPayload } from '../notify.js';
+import { invoiceSubscriptionId } from './handlers/invoices.js';
+import { eventMetadata, namedOperator } from './scope.js';
+import type { Channel } from './types.js';
+
+/**
+ * What the ingest function (migration 007) needs of one event, decoded here with the very
+ * functions the TypeScript handlers use (metadata, subscription state, account snapshot), so
+ * the validation rules live in one place. The database decides everything else: whose event
+ * it is, whether it was seen, whether it is older than the state it would change.
+ */
+
+type Json = Record<string, unknown>;
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const idOf = (v: unknown): string | null => (typeof v === 'string' ? v : isRecord(v) && typeof v.id === 'string' ? v.id : null);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PAID = new Set(['paid', 'no_payment_required']);
+// What jsonb cannot hold, as JSON text writes it: a NUL escape or a lone surrogate (record.ts).
+const JSONB_REFUSES = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+
+export interface PaymentRecordIntent {
+  id: string;
+  kind: 'payment_intent' | 'charge' | 'transfer';
+  account: string | null;
+  pi: string | null;
+  entity: string | null;
+  amount: number | undefined;
+  refunded: number | undefined;
+  currency: string | null | undefined;
+  status: string;
+  destination: string | null;
+}
+
+export interface IngestIntent {
+  id: string;
+  type: string;
+  channel: Channel;
+  account: string | null;
+  /** As sent: an event without it is a mismatch in either mode, as in the pipeline. */
+  live: boolean | undefined;
+  created: number;
+  /** The account whose row decides the tenant: the event's, or a transfer's destination. */
+  route: string | null;
+  /** A platform event's tenant as its metadata names it (a UUID), else null: the default. */
+  meta_tenant: string | null;
+  /** The tenant the metadata names, as written: a known account's event naming another is not ours. */
+  named_tenant: string | null;
+  /** The (tenant, entity) an account.updated names, for a row /onboard has not linked yet. */
+  operator: { tenant: string; entity: string } | null;
+  /** The handler's own reason to ignore the event, known from the payload alone. */
+  skip: string | null;
+  /** Type-specific facts (see the functions of migration 007). */
+  x: Json;
+}
+
+function subscriptionFacts(sub: Stripe.Subscription): Json {
+  const state = subscriptionState(sub);
+  const target = grantTargetFromMetadata(sub.metadata);
+  return {
+    sub: sub.id,
+    status: state.status,
+    allowed: state.allowed,
+    terminal: state.terminal,
+    quantity: state.quantity,
+    period_end: state.periodEnd === null ? null : state.periodEnd.getTime() / 1000,
+    customer: state.customerId,
+    entity: target?.entityId ?? null,
+    caps: target?.capabilities ?? [],
+  };
+}
+
+/** The text of a notification after its tenant_id, without braces: the database puts the tenant in. */
+function noteBody(note: Record<string, string | number | boolean | null>): string {
+  const full = notificationPayload({ kind: String(note.kind), tenant_id: '', event_id: String(note.event_id), ...note });
+  const prefix = `{"kind":${JSON.stringify(note.kind)},"tenant_id":"",`;
+  return full.startsWith(prefix) ? full.slice(prefix.length, -1) : `"event_id":${JSON.stringify(note.event_id)}`;
+}
+
+type Decoded = Pick<IngestIntent, 'skip' | 'x'>;
+const skip = (reason: string): Decoded => ({ skip: reason, x: {} });
+
+function decodeCheckout(event: Stripe.Event): Decoded {
+  const session = event.data.object as Stripe.Checkout.Session;
+  const target = grantTargetFromMetadata(session.metadata);
+  if (!target) return skip('no_entitlement_metadata');
+  if (!PAID.has(session.payment_status)) return skip(`payment_status_${session.payment_status}`);
+  const subscriptionId = idOf(session.subscription);
+  const intentId = idOf(session.payment_intent);
+  const source =
+    session.mode === 'subscription' && subscriptionId
+      ? { source_type: 'subscription', source_id: subscriptionId }
+      : session.mode === 'payment' && intentId
+        ? { source_type: 'payment', source_id: intentId }
+        : null;
+  if (!source) return skip(`unsupported_session_mode_${session.mode}`);
+  return { skip: null, x: { grant: { ...source, entity: target.entityId, caps: target.capabilities, customer: idOf(session.customer), session: session.id } } };
+}
+
+function decodePaymentIntent(event: Stripe.Event): Decoded {
+  const intent = event.data.object as Stripe.PaymentIntent;
+  const target = grantTargetFromMetadata(intent.metadata);
+  const record: PaymentRecordIntent = {
+    id: intent.id,
+    kind: 'payment_intent',
+    account: event.account ?? null,
+    pi: intent.id,
+    entity: target?.entityId ?? intent.metadata?.nself_entity_id ?? null,
+    amount: intent.amount_received || intent.amount,
+    refunded: 0,
+    currency: intent.currency,
+    status: intent.status,
+    destination: null,
+  };
+  const grant = target
+    ? { source_type: 'payment', source_id: intent.id, entity: target.entityId, caps: target.capabilities, customer: idOf(intent.customer), session: null }
+    : null;
+  return { skip: null, x: { record, grant } };
+}
+
+function decodeRefund(event: Stripe.Event): Decoded {
+  const charge = event.data.object as Stripe.Charge;
+  const intentId = idOf(charge.payment_intent);
+  const full = charge.amount > 0 && charge.amount_refunded >= charge.amount;
+  const record: PaymentRecordIntent = {
+    id: charge.id,
+    kind: 'charge',
+    account: event.account ?? null,
+    pi: intentId,
+    entity: charge.metadata?.nself_entity_id ?? null,
+    amount: charge.amount,
+    refunded: charge.amount_refunded,
+    currency: charge.currency,
+    status: full ? 'refunded' : 'partially_refunded',
+    destination: null,
+  };
+  return { skip: null, x: { record, revoke: full && intentId ? intentId : null } };
+}
+
+function decodeDispute(event: Stripe.Event): Decoded {
+  const dispute = event.data.object as Stripe.Dispute;
+  const chargeId = idOf(dispute.charge);
+  if (!chargeId) return skip('dispute_without_charge');
+  const intentId = idOf(dispute.payment_intent);
+  const note = noteBody({
+    kind: 'charge.dispute.created',
+    event_id: event.id,
+    stripe_account_id: event.account ?? null,
+    dispute_id: dispute.id,
+    charge_id: chargeId,
+    payment_intent_id: intentId,
+    amount: dispute.amount,
+    currency: dispute.currency,
+    reason: dispute.reason,
+  });
+  return { skip: null, x: { charge: chargeId, pi: intentId, dispute: dispute.id, amount: dispute.amount, currency: dispute.currency, note } };
+}
+
+function decodeTransfer(event: Stripe.Event): Decoded {
+  const transfer = event.data.object as Stripe.Transfer;
+  const destination = idOf(transfer.destination);
+  const record: PaymentRecordIntent = {
+    id: transfer.id,
+    kind: 'transfer',
+    account: destination,
+    pi: null,
+    entity: transfer.metadata?.nself_entity_id ?? null,
+    amount: transfer.amount,
+    refunded: transfer.amount_reversed,
+    currency: transfer.currency,
+    status: transfer.reversed ? 'reversed' : 'created',
+    destination,
+  };
+  return { skip: null, x: { record } };
+}
+
+function decodeInvoice(event: Stripe.Event): Decoded {
+  const invoice = event.data.object as Stripe.Invoice;
+  const subscriptionId = invoiceSubscriptionId(invoice);
+  if (!subscriptionId) return skip('invoice_without_subscription');
+  // grants_flagged, the count only the database knows, is appended there.
+  const note = noteBody({
+    kind: 'invoice.payment_failed',
+    event_id: event.id,
+    stripe_account_id: event.account ?? null,
+    invoice_id: invoice.id,
+    subscription_id: subscriptionId,
+    customer_id: idOf(invoice.customer),
+    amount_due: invoice.amount_due,
+    currency: invoice.currency,
+  });
+  return { skip: null, x: { sub: subscriptionId, failed: event.type === 'invoice.payment_failed', note } };
+}
+
+function decodeAccountUpdated(event: Stripe.Event): Decoded {
+  const account = event.data.object as Stripe.Account;
+  const s = snapshotOf(account);
+  const operator = namedOperator(account.metadata ?? {});
+  return {
+    skip: null,
+    x: {
+      object_id: account.id,
+      operator: operator ? { tenant: operator.tenantId, entity: operator.entityId } : null,
+      details: s.detailsSubmitted,
+      charges: s.chargesEnabled,
+      payouts: s.payoutsEnabled,
+      due: s.requirementsDue,
+      disabled_reason: s.disabledReason,
+      email: s.email,
+      country: s.country,
+    },
+  };
+}
+
+const DECODERS: Readonly<Record<string, (event: Stripe.Event) => Decoded>> = {
+  'payment_intent.succeeded': decodePaymentIntent,
+  'charge.refunded': decodeRefund,
+  'charge.dispute.created': decodeDispute,
+  'transfer.created': decodeTransfer,
+  'account.updated': decodeAccountUpdated,
+  'account.application.deauthorized': (event) => (event.account ? { skip: null, x: {} } : skip('unknown_account')),
+  'checkout.session.completed': decodeCheckout,
+  'customer.subscription.created': (event) => ({ skip: null, x: subscriptionFacts(event.data.object as Stripe.Subscription) }),
+  'customer.subscription.updated': (event) => ({ skip: null, x: subscriptionFacts(event.data.object as Stripe.Subscription) }),
+  'customer.subscription.deleted': (event) => ({ skip: null, x: subscriptionFacts(event.data.object as Stripe.Subscription) }),
+  'invoice.payment_failed': decodeInvoice,
+  'invoice.paid': decodeInvoice,
+};
+
+/** The event types the ingest function applies; any other is recorded there as unhandled. */
+export const INGEST_TYPES: ReadonlySet<string> = new Set(Object.keys(DECODERS));
+
+function destinationOf(event: Stripe.Event): string | null {
+  const object: unknown = event.data.object;
+  return isRecord(object) && object.object === 'transfer' && typeof object.destination === 'string' ? object.destination : null;
+}
+
+export function ingestIntent(event: Stripe.Event, channel: Channel): IngestIntent {
+  const metadata = eventMetadata(event);
+  const named = metadata.nself_tenant_id;
+  const decode = DECODERS[event.type];
+  const { skip: reason, x } = decode ? decode(event) : { skip: null, x: {} };
+  const operator = event.type === 'account.updated' ? namedOperator(metadata) : null;
+  return {
+    id: event.id,
+    type: event.type,
+    channel,
+    account: event.account ?? null,
+    live: event.livemode,
+    created: event.created,
+    route: event.account ?? destinationOf(event),
+    meta_tenant: named && UUID.test(named) ? named.toLowerCase() : null,
+    named_tenant: named === undefined ? null : named.toLowerCase(),
+    operator: operator ? { tenant: operator.tenantId, entity: operator.entityId } : null,
+    skip: reason,
+    x,
+  };
+}
+
+/**
+ * One element of the batch: the intent with the payload as received. The signed body is
+ * already JSON (verification parsed it), so it is spliced in as is; a body jsonb would refuse
+ * goes as text, serialized as record.ts keeps it.
+ */
+export function batchElement(intent: IngestIntent, event: Stripe.Event, rawBody: string): string {
+  const head = JSON.stringify(intent).slice(0, -1);
+  if (JSONB_REFUSES.test(rawBody)) return `${head},"payload_text":${JSON.stringify(JSON.stringify(event))}}`;
+  return `${head},"payload":${rawBody}}`;
+}
