@@ -29,10 +29,13 @@ async function runMigrate({ env }: CommandContext): Promise<number> {
 
 async function runReconcile({ env }: CommandContext): Promise<number> {
   const { reconcile, formatReconcileReport } = await import('./reconcile/index.js');
+  const { progressPrinter } = await import('./reconcile/progress.js');
   const app = await buildApp(loadConfig(env));
   try {
-    const report = await reconcile(app.ctx);
-    process.stdout.write(`${formatReconcileReport(report)}\n`);
+    const started = Date.now();
+    // Progress on stderr (a bar on a terminal, counts in logs); the summary table on stdout.
+    const report = await reconcile(app.ctx, { onProgress: progressPrinter(process.stderr) });
+    process.stdout.write(`${formatReconcileReport(report)}\nreconcile took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     return report.errors.length > 0 ? 1 : 0;
   } finally {
     await app.close();

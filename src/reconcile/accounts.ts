@@ -4,7 +4,7 @@ import { deriveStatus, snapshotOf, type AccountSnapshot } from '../accounts/stat
 import type { AppContext } from '../context.js';
 import type { Queryable } from '../db/pool.js';
 import { withTransaction } from '../db/transaction.js';
-import { recordStripeError, type ReconcileReport } from './report.js';
+import { recordStripeError, type ProgressListener, type ReconcileReport } from './report.js';
 
 export interface KnownAccount {
   tenantId: string;
@@ -45,16 +45,22 @@ async function applyFetchedAccount(ctx: Pick<AppContext, 'pool'>, account: Strip
 }
 
 /** Re-reads every known account from Stripe and repairs what a lost account.updated left behind. */
-export async function reconcileAccounts(ctx: Pick<AppContext, 'pool' | 'stripe'>, accounts: KnownAccount[], report: ReconcileReport): Promise<void> {
-  for (const known of accounts) {
+export async function reconcileAccounts(
+  ctx: Pick<AppContext, 'pool' | 'stripe'>,
+  accounts: KnownAccount[],
+  report: ReconcileReport,
+  onProgress: ProgressListener = () => undefined,
+): Promise<void> {
+  const progress = (done: number) => onProgress({ phase: 'accounts', done, total: accounts.length, report });
+  progress(0);
+  for (const [i, known] of accounts.entries()) {
     report.accountsChecked++;
-    let account: Stripe.Account;
     try {
-      account = await ctx.stripe.accounts.retrieve(known.stripeAccountId);
+      const account = await ctx.stripe.accounts.retrieve(known.stripeAccountId);
+      if (await applyFetchedAccount(ctx, account)) report.accountsChanged++;
     } catch (err) {
       recordStripeError(report, 'account', known.stripeAccountId, err);
-      continue;
     }
-    if (await applyFetchedAccount(ctx, account)) report.accountsChanged++;
+    progress(i + 1);
   }
 }

@@ -5,7 +5,7 @@ import { withTransaction } from '../db/transaction.js';
 import { grantTargetFromMetadata, subscriptionState, syncGrantsFromSubscription } from '../entitlements/grants.js';
 import { subscriptionIsKnown } from '../entitlements/grant-reads.js';
 import type { KnownAccount } from './accounts.js';
-import { recordStripeError, type ReconcileReport } from './report.js';
+import { recordStripeError, type ProgressListener, type ReconcileReport } from './report.js';
 
 interface LiveSubscription {
   tenantId: string;
@@ -57,20 +57,32 @@ async function applyFetched(
 }
 
 /** Re-reads every grant's subscription from Stripe under its account and repairs drift. */
-export async function reconcileGrants(ctx: Pick<AppContext, 'pool' | 'stripe'>, report: ReconcileReport): Promise<void> {
-  for (const live of await liveSubscriptions(ctx.pool)) {
-    report.grantsChecked += live.grants;
-    const fetchedAt = new Date();
-    let subscription: Stripe.Subscription;
-    try {
-      const opts = live.accountId ? { stripeAccount: live.accountId } : undefined;
-      subscription = await ctx.stripe.subscriptions.retrieve(live.subscriptionId, {}, opts);
-    } catch (err) {
-      recordStripeError(report, 'subscription', live.subscriptionId, err);
-      continue;
-    }
-    report.grantsChanged += await applyFetched(ctx, live.tenantId, subscription, live.accountId, fetchedAt);
+export async function reconcileGrants(
+  ctx: Pick<AppContext, 'pool' | 'stripe'>,
+  report: ReconcileReport,
+  onProgress: ProgressListener = () => undefined,
+): Promise<void> {
+  const live = await liveSubscriptions(ctx.pool);
+  const progress = (done: number) => onProgress({ phase: 'grants', done, total: live.length, report });
+  progress(0);
+  for (const [i, one] of live.entries()) {
+    await reconcileOneSubscription(ctx, one, report);
+    progress(i + 1);
   }
+}
+
+async function reconcileOneSubscription(ctx: Pick<AppContext, 'pool' | 'stripe'>, live: LiveSubscription, report: ReconcileReport): Promise<void> {
+  report.grantsChecked += live.grants;
+  const fetchedAt = new Date();
+  let subscription: Stripe.Subscription;
+  try {
+    const opts = live.accountId ? { stripeAccount: live.accountId } : undefined;
+    subscription = await ctx.stripe.subscriptions.retrieve(live.subscriptionId, {}, opts);
+  } catch (err) {
+    recordStripeError(report, 'subscription', live.subscriptionId, err);
+    return;
+  }
+  report.grantsChanged += await applyFetched(ctx, live.tenantId, subscription, live.accountId, fetchedAt);
 }
 
 /**
@@ -81,8 +93,11 @@ export async function importSubscriptions(
   ctx: Pick<AppContext, 'pool' | 'stripe'>,
   accounts: KnownAccount[],
   report: ReconcileReport,
+  onProgress: ProgressListener = () => undefined,
 ): Promise<void> {
-  for (const account of accounts) {
+  const progress = (done: number) => onProgress({ phase: 'import', done, total: accounts.length, report });
+  progress(0);
+  for (const [i, account] of accounts.entries()) {
     try {
       const opts = { stripeAccount: account.stripeAccountId };
       for await (const subscription of ctx.stripe.subscriptions.list({ status: 'all', limit: 100 }, opts)) {
@@ -104,5 +119,6 @@ export async function importSubscriptions(
     } catch (err) {
       recordStripeError(report, 'import', account.stripeAccountId, err);
     }
+    progress(i + 1);
   }
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { formatReconcileReport, reconcile } from '../../src/reconcile/index.js';
+import { formatReconcileReport, reconcile, type ReconcileProgress } from '../../src/reconcile/index.js';
 import { buySubscription, control, getEntitlement, grantFromSubscription, operator, recurringPrice, startWorld, type World } from '../entitlements/fixtures.js';
 
 describe('reconcile', () => {
@@ -121,11 +121,37 @@ describe('reconcile', () => {
     expect(formatReconcileReport(report)).toContain('subscription sub_doesnotexist');
   });
 
-  it('formats the report one count a line', () => {
-    const text = formatReconcileReport({ accountsChecked: 2, accountsChanged: 1, grantsChecked: 5, grantsChanged: 2, subscriptionsImported: 1, errors: [] });
-    expect(text).toMatch(/accounts checked:\s+2/);
-    expect(text).toMatch(/grants changed:\s+2/);
-    expect(text).toMatch(/subscriptions imported:\s+1/);
-    expect(text).toMatch(/errors:\s+0/);
+  it('reports progress phase by phase, each ending at its total', async () => {
+    const sub = await buy('hal', ['pro']);
+    await grantFromSubscription(w, sub, account);
+    const seen: ReconcileProgress[] = [];
+    const report = await reconcile(w.t.app.ctx, { onProgress: (p) => seen.push({ ...p, report: { ...p.report } }) });
+    expect([...new Set(seen.map((p) => p.phase))]).toEqual(['accounts', 'grants', 'import']);
+    for (const phase of ['accounts', 'grants', 'import'] as const) {
+      const events = seen.filter((p) => p.phase === phase);
+      expect(events.map((p) => p.done)).toEqual([0, 1]);
+      expect(events.at(-1)).toMatchObject({ done: 1, total: 1 });
+    }
+    expect(seen.at(-1)?.report).toEqual(report);
+  });
+
+  it('ends with a summary table, errors listed under it', () => {
+    const text = formatReconcileReport({
+      accountsChecked: 2,
+      accountsChanged: 1,
+      grantsChecked: 15,
+      grantsChanged: 2,
+      subscriptionsImported: 1,
+      errors: [{ scope: 'subscription', id: 'sub_x', message: 'No such subscription', stripe_request_id: 'req_1' }],
+    });
+    expect(text.split('\n')).toEqual([
+      '               checked  changed  imported  errors',
+      'accounts             2        1         -       0',
+      'grants              15        2         -       1',
+      'subscriptions        -        -         1       0',
+      '',
+      'errors (1):',
+      '  - subscription sub_x: No such subscription (request req_1)',
+    ]);
   });
 });
