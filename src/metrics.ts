@@ -21,6 +21,12 @@ export function createMetrics(pool: Pool) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    webhookBatchEvents: new Histogram({
+      name: 'nself_stripe_webhook_batch_events',
+      help: 'Events applied per ingest batch (group commit: one statement and one commit each)',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers: [registry],
+    }),
     entitlementChecks: new Counter({
       name: 'nself_stripe_entitlement_checks_total',
       help: 'billing.can answers by where they came from (memory, db, stripe) and result',

@@ -37,10 +37,16 @@ export class IngestBatcher {
   private readonly pipelined = new Set<Promise<void>>();
   private idleWaiters: Array<() => void> = [];
 
+  private readonly limits: BatcherLimits;
+  private readonly onBatch: (events: number) => void;
+
   constructor(
     private readonly deps: PipelineDeps,
-    private readonly limits: BatcherLimits = DEFAULT_LIMITS,
-  ) {}
+    opts: Partial<BatcherLimits> & { onBatch?: (events: number) => void } = {},
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts };
+    this.onBatch = opts.onBatch ?? (() => undefined);
+  }
 
   ingest(event: Stripe.Event, rawBody: string, channel: Channel): Promise<PipelineResult> {
     return new Promise((resolve) => {
@@ -83,6 +89,7 @@ export class IngestBatcher {
       let verdicts: BatchVerdict[];
       try {
         verdicts = await ingestBatch(this.deps.pool, members, settings);
+        this.onBatch(members.length);
       } catch (err) {
         const code = codeOf(err);
         if (code === NEEDS_SLOW_PATH) {

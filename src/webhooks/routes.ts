@@ -32,7 +32,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
  */
 export async function webhookRoutes(app: ZodApp, opts: RouteOptions): Promise<void> {
   const { ctx } = opts;
-  const batcher = new IngestBatcher(ctx);
+  const batcher = new IngestBatcher(ctx, { onBatch: (events) => ctx.metrics.webhookBatchEvents.observe(events) });
   // Deliveries waiting on a batch are in flight: the pool must outlive them.
   app.addHook('onClose', () => batcher.whenIdle());
   app.removeAllContentTypeParsers();

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { createStripeClient } from '../../src/stripe/client.js';
-import { processEvent, type PipelineDeps } from '../../src/webhooks/pipeline.js';
+import { IngestBatcher } from '../../src/webhooks/ingest-batcher.js';
+import { processEvent, type PipelineDeps, type PipelineResult } from '../../src/webhooks/pipeline.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { TENANT, grantsOf, seedAccount, uniqueId } from './helpers.js';
@@ -68,7 +69,8 @@ beforeAll(async () => {
   lifecycles = [];
   for (let i = 0; i < ORDERS.length; i++) lifecycles.push(await lifecycle(true));
   for (let i = 0; i < OPEN_ORDERS.length; i++) openLifecycles.push(await lifecycle(false));
-  for (let i = 0; i < 2; i++) {
+  // Two for the pipeline, two for the group-commit path the routes use.
+  for (let i = 0; i < 4; i++) {
     const db = await createTestDatabase();
     await seedAccount(db.pool, { accountId: account });
     dbs.push(db);
@@ -80,9 +82,14 @@ afterAll(async () => {
   await sim?.close();
 });
 
-async function runAll(db: TestDatabase, orders: number[][], runs: Stripe.Event[][], createdOf: (index: number) => number) {
+type Path = 'pipeline' | 'batched';
+
+async function runAll(db: TestDatabase, orders: number[][], runs: Stripe.Event[][], createdOf: (index: number) => number, path: Path = 'pipeline') {
   const config = testConfig({ STRIPE_API_BASE: sim.url });
   const deps: PipelineDeps = { config, pool: db.pool, stripe: createStripeClient(config), logger: createLogger('silent') };
+  const batcher = new IngestBatcher(deps);
+  const apply = (event: Stripe.Event): Promise<PipelineResult> =>
+    path === 'batched' ? batcher.ingest(event, JSON.stringify(event), 'connect') : processEvent(deps, event, 'connect');
   const failures: string[] = [];
   let applied = 0;
   await pool(
@@ -91,7 +98,7 @@ async function runAll(db: TestDatabase, orders: number[][], runs: Stripe.Event[]
     async ({ order, events }) => {
       for (const index of order) {
         const event = { ...structuredClone(events[index]!), created: createdOf(index) } as Stripe.Event;
-        const result = await processEvent(deps, event, 'connect');
+        const result = await apply(event);
         if (result.kind === 'failed') failures.push(`${order.join('')}: ${result.message}`);
         applied++;
       }
@@ -157,5 +164,27 @@ describe('every order of a subscription lifecycle ends as Stripe ends', () => {
     const base = Math.floor(Date.now() / 1000) - 1000;
     expect(await runAll(dbs[1]!, OPEN_ORDERS, openLifecycles, () => base)).toBe(120 * 5);
     await expectFinalState(dbs[1]!, OPEN_ORDERS, openLifecycles, ACTIVE);
+  }, 120_000);
+});
+
+describe('through group commit (the SQL batch, ties handed to the pipeline), every order still ends as Stripe ends', () => {
+  it('all 720 orders with distinct created times', async () => {
+    const base = Math.floor(Date.now() / 1000) - 1000;
+    expect(await runAll(dbs[2]!, ORDERS, lifecycles, (index) => base + index, 'batched')).toBe(720 * 6);
+    await expectFinalState(dbs[2]!, ORDERS, lifecycles, CANCELED);
+  }, 120_000);
+
+  it('all 720 orders with one shared created second', async () => {
+    const base = Math.floor(Date.now() / 1000) - 1000;
+    expect(await runAll(dbs[3]!, ORDERS, lifecycles, () => base, 'batched')).toBe(720 * 6);
+    await expectFinalState(dbs[3]!, ORDERS, lifecycles, CANCELED);
+  }, 120_000);
+
+  it('all 120 orders of a lifecycle that stays active, distinct and shared seconds', async () => {
+    const base = Math.floor(Date.now() / 1000) - 1000;
+    expect(await runAll(dbs[2]!, OPEN_ORDERS, openLifecycles, (index) => base + index, 'batched')).toBe(120 * 5);
+    await expectFinalState(dbs[2]!, OPEN_ORDERS, openLifecycles, ACTIVE);
+    expect(await runAll(dbs[3]!, OPEN_ORDERS, openLifecycles, () => base, 'batched')).toBe(120 * 5);
+    await expectFinalState(dbs[3]!, OPEN_ORDERS, openLifecycles, ACTIVE);
   }, 120_000);
 });
