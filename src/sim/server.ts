@@ -6,6 +6,7 @@ import { parseForm } from './form.js';
 import type { IdempotencyStore } from './idempotency.js';
 import { newRequestId } from './pipeline.js';
 import { registerCheckoutPage } from './pages/checkout.js';
+import { registerDashboardPages } from './pages/dashboard.js';
 import { registerOAuthPages } from './pages/oauth.js';
 import { registerOnboardingPages } from './pages/onboarding.js';
 import { registerPortalPage } from './pages/portal.js';
@@ -37,6 +38,7 @@ export function buildServer(sim: Sim, idempotency: IdempotencyStore, logger: Fas
   registerOnboardingPages(app, sim);
   registerCheckoutPage(app, sim);
   registerPortalPage(app, sim);
+  registerDashboardPages(app, sim);
   registerControlRoutes({ app, sim, idempotency });
   app.setNotFoundHandler((req, reply) => {
     const requestId = newRequestId();
