@@ -3,9 +3,12 @@ import { IdempotencyStore } from './idempotency.js';
 import { buildServer } from './server.js';
 import { Sim } from './sim.js';
 import { SimState, type WebhookConfig } from './state.js';
+import { specFile } from './spec/load.js';
+import { DEFAULT_API_VERSION, modelledVersion } from './versions.js';
 import { Deliverer } from './webhooks.js';
 
 export { API_VERSION } from './sim.js';
+export { MODELLED_VERSIONS } from './versions.js';
 export { signatureHeader } from './webhooks.js';
 export type { SimState } from './state.js';
 
@@ -27,6 +30,9 @@ export interface SimulatorOptions {
   retrySchedulesMs?: number[];
   /** Per-attempt delivery timeout. Default 10 s. */
   deliveryTimeoutMs?: number;
+  /** The API version each webhook endpoint is set to (its events arrive in that shape). Default 2024-12-18.acacia. */
+  platformWebhookApiVersion?: string;
+  connectWebhookApiVersion?: string;
   logger?: FastifyBaseLogger;
 }
 
@@ -35,6 +41,9 @@ export interface WebhookTargets {
   connectWebhookUrl?: string | null;
   platformWebhookSecret?: string | null;
   connectWebhookSecret?: string | null;
+  /** A version the simulator models (see src/sim/versions.ts); anything else throws. */
+  platformWebhookApiVersion?: string;
+  connectWebhookApiVersion?: string;
 }
 
 export interface Simulator {
@@ -51,11 +60,15 @@ export const DEFAULT_PORT = 12111;
 export const DEFAULT_RETRY_SCHEDULE_MS = [1000, 2000, 5000, 10000, 30000];
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  // Requests are checked against Stripe's spec (a development dependency): fail here, not on the first call.
+  specFile();
   const webhooks: WebhookConfig = {
     platformWebhookUrl: opts.platformWebhookUrl ?? null,
     connectWebhookUrl: opts.connectWebhookUrl ?? null,
     platformWebhookSecret: opts.platformWebhookSecret ?? null,
     connectWebhookSecret: opts.connectWebhookSecret ?? null,
+    platformWebhookApiVersion: modelledVersion(opts.platformWebhookApiVersion ?? DEFAULT_API_VERSION),
+    connectWebhookApiVersion: modelledVersion(opts.connectWebhookApiVersion ?? DEFAULT_API_VERSION),
   };
   const state = new SimState(webhooks);
   const deliverer = new Deliverer(state, {
@@ -82,6 +95,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       if (targets.connectWebhookUrl !== undefined) webhooks.connectWebhookUrl = targets.connectWebhookUrl;
       if (targets.platformWebhookSecret !== undefined) webhooks.platformWebhookSecret = targets.platformWebhookSecret;
       if (targets.connectWebhookSecret !== undefined) webhooks.connectWebhookSecret = targets.connectWebhookSecret;
+      if (targets.platformWebhookApiVersion !== undefined) webhooks.platformWebhookApiVersion = modelledVersion(targets.platformWebhookApiVersion);
+      if (targets.connectWebhookApiVersion !== undefined) webhooks.connectWebhookApiVersion = modelledVersion(targets.connectWebhookApiVersion);
     },
     reset() {
       deliverer.cancelPending();

@@ -70,6 +70,8 @@ export interface DeliveryRecord {
   error: string | null;
   at: string;
   duration_ms: number;
+  /** The version the event was rendered in for this endpoint (null for events sent as given). */
+  api_version: string | null;
 }
 
 export interface FaultRule {
@@ -88,6 +90,9 @@ export interface WebhookConfig {
   connectWebhookUrl: string | null;
   platformWebhookSecret: string | null;
   connectWebhookSecret: string | null;
+  /** Each endpoint's API version: its events are rendered in that version's shape. */
+  platformWebhookApiVersion: string;
+  connectWebhookApiVersion: string;
 }
 
 export class SimState {

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { StripeObject } from './json.js';
+import { renderEvent } from './shapes.js';
 import type { DeliveryRecord, SimState } from './state.js';
+import { shapeOf } from './versions.js';
 
 export type Channel = 'platform' | 'connect';
 
@@ -19,6 +21,11 @@ function signingSecret(list: string | null): string | null {
 export interface DeliverOptions {
   copies?: number;
   delayMs?: number;
+  /**
+   * Send the event exactly as given instead of rendering it in the endpoint's API version
+   * (`/_sim/deliver`: a hand-made event is already in the shape its author wants).
+   */
+  asGiven?: boolean;
 }
 
 export interface DelivererOptions {
@@ -56,7 +63,7 @@ export class Deliverer {
     const copies = Math.max(1, options.copies ?? 1);
     const jobs: Array<() => Promise<void>> = [];
     for (const event of events) {
-      for (let i = 0; i < copies; i++) jobs.push(() => this.attempt(event, channel ?? this.channelOf(event), 1));
+      for (let i = 0; i < copies; i++) jobs.push(() => this.attempt(event, channel ?? this.channelOf(event), 1, options.asGiven === true));
     }
     if (options.delayMs !== undefined && options.delayMs > 0) {
       // A delayed delivery must not hold back the others: that is how tests overtake events.
@@ -80,11 +87,19 @@ export class Deliverer {
     this.timers.add(timer);
   }
 
-  private async attempt(event: StripeObject, channel: Channel, attempt: number): Promise<void> {
+  /** The endpoint's API version, read at each attempt (a version change applies to retries too, as at Stripe). */
+  versionFor(channel: Channel): string {
+    return channel === 'connect' ? this.state.webhooks.connectWebhookApiVersion : this.state.webhooks.platformWebhookApiVersion;
+  }
+
+  private async attempt(event: StripeObject, channel: Channel, attempt: number, asGiven: boolean): Promise<void> {
     const url = this.urlFor(channel);
     if (this.closed || url === null) return;
     const secret = signingSecret(channel === 'connect' ? this.state.webhooks.connectWebhookSecret : this.state.webhooks.platformWebhookSecret);
-    const payload = JSON.stringify(event, null, 2);
+    const version = asGiven ? null : this.versionFor(channel);
+    const shape = version === null ? undefined : shapeOf(version);
+    const rendered = version === null || shape === undefined ? event : renderEvent(event, version, shape);
+    const payload = JSON.stringify(rendered, null, 2);
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
@@ -103,6 +118,7 @@ export class Deliverer {
       error: null,
       at: new Date(started).toISOString(),
       duration_ms: 0,
+      api_version: version,
     };
     const controller = new AbortController();
     this.controllers.add(controller);
@@ -124,7 +140,7 @@ export class Deliverer {
     if (!ok) {
       this.opts.onError?.(`webhook ${event.id} attempt ${attempt} to ${url}: ${record.status ?? record.error}`);
       const delay = this.opts.retrySchedulesMs[attempt - 1];
-      if (delay !== undefined) this.later(delay, () => void this.attempt(event, channel, attempt + 1));
+      if (delay !== undefined) this.later(delay, () => void this.attempt(event, channel, attempt + 1, asGiven));
     }
   }
 

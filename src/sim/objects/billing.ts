@@ -1,5 +1,5 @@
 import { newId, now } from '../ids.js';
-import { clone, type JsonObject, type StripeObject } from '../json.js';
+import { clone, isObject, type JsonObject, type StripeObject } from '../json.js';
 import { planOf, type Price } from './catalog.js';
 
 export interface Subscription extends StripeObject {
@@ -70,9 +70,8 @@ export function buildSubscription(input: SubscriptionInput): Subscription {
     object: 'subscription_item',
     billing_thresholds: null,
     created: start,
-    // Moved onto items in basil (2025-03-31); acacia clients read them from the subscription.
-    current_period_end: end,
-    current_period_start: start,
+    // Acacia keeps the billing period on the subscription only; basil answers move it onto
+    // the items (src/sim/shapes.ts).
     discounts: [],
     metadata: {},
     plan: planOf(line.price),
@@ -148,7 +147,9 @@ export function buildInvoice(input: InvoiceInput): Invoice {
   const sub = input.subscription;
   const periodStart = sub?.current_period_start ?? created;
   const periodEndAt = sub?.current_period_end ?? created;
+  const items = sub && Array.isArray(sub.items.data) ? sub.items.data : [];
   const lines = input.lines.map((line) => {
+    const item = items.find((it) => isObject(it) && isObject(it.price) && it.price.id === line.price.id);
     const amount = (line.price.unit_amount ?? 0) * line.quantity;
     return {
       id: newId('il', 24),
@@ -170,6 +171,7 @@ export function buildInvoice(input: InvoiceInput): Invoice {
       proration_details: { credited_items: null },
       quantity: line.quantity,
       subscription: sub?.id ?? null,
+      ...(isObject(item) && typeof item.id === 'string' ? { subscription_item: item.id } : {}),
       tax_amounts: [],
       tax_rates: [],
       type: sub ? 'subscription' : 'invoiceitem',

@@ -8,6 +8,7 @@ import { isObject, type JsonObject, type StripeObject } from '../json.js';
 import { isKind, type Kind, type Kinds } from '../objects/guards.js';
 import type { Sim } from '../sim.js';
 import { runTrigger } from '../trigger.js';
+import { MODELLED_VERSIONS, shapeOf } from '../versions.js';
 import type { Channel } from '../webhooks.js';
 
 function bodyOf(value: unknown): JsonObject {
@@ -96,12 +97,35 @@ export function registerControlRoutes({ app, sim, idempotency }: ControlDeps): v
   app.get('/_sim/config', () => {
     const w = sim.state.webhooks;
     const mask = (s: string | null): string | null => (s === null ? null : `${s.slice(0, 6)}****`);
-    return { platformWebhookUrl: w.platformWebhookUrl, connectWebhookUrl: w.connectWebhookUrl, platformWebhookSecret: mask(w.platformWebhookSecret), connectWebhookSecret: mask(w.connectWebhookSecret), publicUrl: sim.config.publicUrl };
+    return {
+      platformWebhookUrl: w.platformWebhookUrl,
+      connectWebhookUrl: w.connectWebhookUrl,
+      platformWebhookSecret: mask(w.platformWebhookSecret),
+      connectWebhookSecret: mask(w.connectWebhookSecret),
+      platformWebhookApiVersion: w.platformWebhookApiVersion,
+      connectWebhookApiVersion: w.connectWebhookApiVersion,
+      publicUrl: sim.config.publicUrl,
+    };
   });
   post('/_sim/config', (body) => {
     const w = sim.state.webhooks;
-    const pick = (camel: keyof typeof w, snake: string): void => {
-      const v = body[camel] !== undefined ? body[camel] : body[snake];
+    const value = (camel: string, snake: string): unknown => (body[camel] !== undefined ? body[camel] : body[snake]);
+    const versions: Array<['platformWebhookApiVersion' | 'connectWebhookApiVersion', string]> = [
+      ['platformWebhookApiVersion', 'platform_webhook_api_version'],
+      ['connectWebhookApiVersion', 'connect_webhook_api_version'],
+    ];
+    // Check every version before changing anything: a refused config changes nothing.
+    for (const [camel, snake] of versions) {
+      const v = value(camel, snake);
+      if (v === undefined) continue;
+      if (typeof v !== 'string' || shapeOf(v) === undefined) throw new SimError(400, { message: `${camel} must be one of ${MODELLED_VERSIONS.join(', ')}` });
+    }
+    for (const [camel, snake] of versions) {
+      const v = value(camel, snake);
+      if (typeof v === 'string') w[camel] = v;
+    }
+    const pick = (camel: 'platformWebhookUrl' | 'connectWebhookUrl' | 'platformWebhookSecret' | 'connectWebhookSecret', snake: string): void => {
+      const v = value(camel, snake);
       if (v === null || typeof v === 'string') w[camel] = v;
     };
     pick('platformWebhookUrl', 'platform_webhook_url');
@@ -132,7 +156,7 @@ export function registerControlRoutes({ app, sim, idempotency }: ControlDeps): v
     const channel: Channel | null = channelName === 'platform' || channelName === 'connect' ? channelName : null;
     const delayMs = num(body, 'delay_ms');
     const stripeEvent: StripeObject = { ...event, id: event.id, object: event.object };
-    const sending = sim.deliverer.deliver([stripeEvent], channel, { copies: num(body, 'duplicate'), delayMs });
+    const sending = sim.deliverer.deliver([stripeEvent], channel, { copies: num(body, 'duplicate'), delayMs, asGiven: true });
     if (delayMs === undefined) await sending;
     return { ok: true, event_id: event.id, channel: channel ?? sim.deliverer.channelOf(stripeEvent) };
   });
