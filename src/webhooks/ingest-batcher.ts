@@ -82,7 +82,9 @@ export class IngestBatcher {
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
-    let members = batch;
+    // Every replica claims event ids in the same order, so two batches holding copies of the
+    // same events wait on each other's commit instead of deadlocking (detected only after 1 s).
+    let members = batch.sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
     const toPipeline: Pending[] = [];
     const settings = { live: this.deps.config.stripe.mode === 'live', defaultTenantId: this.deps.config.defaultTenantId };
     for (let conflicts = 0; members.length > 0; ) {

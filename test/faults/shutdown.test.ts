@@ -25,6 +25,8 @@ describe('graceful shutdown under webhook load', () => {
   let app: App;
   let url: string;
   let serverInFlight = 0;
+  // Set by the test: called by the server as a request arrives, so close() meets work in flight.
+  let onArrival: (() => void) | null = null;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -33,6 +35,7 @@ describe('graceful shutdown under webhook load', () => {
     app = await buildApp(testConfig({ DATABASE_URL: db.url }), { logger: createLogger('silent') });
     app.addHook('onRequest', async () => {
       serverInFlight++;
+      onArrival?.();
     });
     app.addHook('onResponse', async () => {
       serverInFlight--;
@@ -51,6 +54,16 @@ describe('graceful shutdown under webhook load', () => {
     let closedAt = Infinity;
     let inFlightAtClose = 0;
     let closing: Promise<void> | null = null;
+    // Group commit answers a whole batch at once, so the moment a client sees its answer the
+    // server may hold nothing: close() is called as a delivery arrives after the first 150.
+    onArrival = () => {
+      if (answered < CLOSE_AFTER || closing) return;
+      closeCalledAt = Date.now();
+      inFlightAtClose = serverInFlight;
+      closing = app.close().then(() => {
+        closedAt = Date.now();
+      });
+    };
 
     const outcomes = await mapBounded(planned, CONCURRENCY, async (p): Promise<Outcome> => {
       const sentAt = Date.now();
@@ -61,13 +74,7 @@ describe('graceful shutdown under webhook load', () => {
       } catch (err) {
         return { planned: p, sentAt, doneAt: Date.now(), status: null, duplicate: false, error: (err as Error).message };
       } finally {
-        if (++answered === CLOSE_AFTER) {
-          closeCalledAt = Date.now();
-          inFlightAtClose = serverInFlight;
-          closing = app.close().then(() => {
-            closedAt = Date.now();
-          });
-        }
+        answered++;
       }
     });
     await closing;
