@@ -8,8 +8,10 @@ import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import type { Pool } from './db/pool.js';
 import rateLimit from '@fastify/rate-limit';
+import { accountListRoutes } from './accounts/list-routes.js';
 import { accountRoutes } from './accounts/routes.js';
 import { checkoutRoutes } from './checkout/routes.js';
+import { entitlementListRoutes } from './entitlements/list-routes.js';
 import { entitlementRoutes } from './entitlements/routes.js';
 import { bearerVerifier, requireBearer } from './http/auth.js';
 import { AppError, errorBody } from './http/errors.js';
@@ -19,6 +21,7 @@ import { closeIdleConnectionsWhileClosing } from './http/drain.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import { metricsRoutes } from './http/metrics-route.js';
+import { metricsSummaryRoutes } from './http/metrics-summary-route.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createStripeClient, type StripeClient } from './stripe/client.js';
@@ -130,11 +133,14 @@ async function composeApp(config: Config, deps: AppDeps, logger: Logger, databas
   };
   await app.register(healthRoutes, { ctx });
   await app.register(accountRoutes, routeOptions);
+  await app.register(accountListRoutes, routeOptions);
   await app.register(checkoutRoutes, routeOptions);
   await app.register(entitlementRoutes, routeOptions);
+  await app.register(entitlementListRoutes, routeOptions);
   await app.register(webhookRoutes, routeOptions);
   await app.register(eventAdminRoutes, routeOptions);
   await app.register(metricsRoutes, routeOptions);
+  await app.register(metricsSummaryRoutes, routeOptions);
 
   closeIdleConnectionsWhileClosing(app);
   app.addHook('onClose', async () => {
