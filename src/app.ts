@@ -11,6 +11,7 @@ import rateLimit from '@fastify/rate-limit';
 import { accountListRoutes } from './accounts/list-routes.js';
 import { accountRoutes } from './accounts/routes.js';
 import { checkoutRoutes } from './checkout/routes.js';
+import { consoleRoutes } from './console/plugin.js';
 import { entitlementListRoutes } from './entitlements/list-routes.js';
 import { entitlementRoutes } from './entitlements/routes.js';
 import { bearerVerifier, requireBearer } from './http/auth.js';
@@ -141,6 +142,7 @@ async function composeApp(config: Config, deps: AppDeps, logger: Logger, databas
   await app.register(eventAdminRoutes, routeOptions);
   await app.register(metricsRoutes, routeOptions);
   await app.register(metricsSummaryRoutes, routeOptions);
+  await app.register(consoleRoutes, routeOptions);
 
   closeIdleConnectionsWhileClosing(app);
   app.addHook('onClose', async () => {
