@@ -119,8 +119,6 @@ export function buildSubscription(input: SubscriptionInput): Subscription {
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
-    plan: items.length === 1 ? (items[0]?.plan ?? null) : null,
-    quantity: items.length === 1 ? (items[0]?.quantity ?? null) : null,
     schedule: null,
     start_date: start,
     status: 'active',
