@@ -2,7 +2,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startListeningHarness, type Harness } from '../accounts/helpers.js';
 import { CHROMIUM, hasChromium, launchChromium } from '../helpers/browser.js';
-import { AUTH, BEARER, TEST_ENV } from '../helpers/config.js';
+import { BEARER } from '../helpers/config.js';
+import { flowHelpers } from './flow-helpers.js';
 import { expectAccessible, openConsole, refresh, screenshot, showView, signIn, type ConsolePage } from './browser-kit.js';
 import { BOUND_ADMIN, CHECK, TENANT_A, TENANT_B, TOKENS_ENV } from './helpers.js';
 
@@ -12,33 +13,10 @@ let h: Harness;
 let base: string;
 let browser: Browser;
 let c: ConsolePage;
+let flows: ReturnType<typeof flowHelpers>;
 
 const ENTITY = 'op-console';
 const SUBJECT = 'viewer-console';
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...AUTH, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  expect(res.status, `${method} ${path}`).toBeLessThan(300);
-  return (await res.json()) as T;
-}
-
-async function sim(method: string, path: string, body?: unknown): Promise<Response> {
-  const init = body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  return fetch(`${h.sim.url}${path}`, { method, ...init });
-}
-
-async function allowed(entity: string, capability: string, expected: boolean): Promise<boolean> {
-  let answer = await api<{ allowed: boolean }>('GET', `/entitlement/${entity}/${capability}`);
-  for (let i = 0; i < 60 && answer.allowed !== expected; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    answer = await api<{ allowed: boolean }>('GET', `/entitlement/${entity}/${capability}`);
-  }
-  return answer.allowed;
-}
 
 /** A row of the table on show, by the text of its header cell. */
 const row = (text: string) => c.page.locator('tbody tr', { has: c.page.locator('th', { hasText: text }) });
@@ -48,6 +26,7 @@ const row = (text: string) => c.page.locator('tbody tr', { has: c.page.locator('
 describe.skipIf(!hasChromium)('the operator console in a real browser (headless Chromium)', () => {
   beforeAll(async () => {
     ({ h, base } = await startListeningHarness({ ...TOKENS_ENV, STRIPE_ENTITLEMENT_MEMORY_CACHE: 'true' }));
+    flows = flowHelpers(h, base);
     browser = await launchChromium();
     c = await openConsole(browser, base, 'desktop');
   }, 90_000);
@@ -85,7 +64,7 @@ describe.skipIf(!hasChromium)('the operator console in a real browser (headless 
     await operator.close();
 
     await refresh(c);
-    const account = await api<{ account_id: string }>('GET', `/account/${ENTITY}`);
+    const account = await flows.api<{ account_id: string }>('GET', `/account/${ENTITY}`);
     await expect.poll(() => row(ENTITY).locator('td[data-label="Status"]').textContent()).toContain('active');
     const dashboard = row(ENTITY).getByRole('link', { name: `Stripe Dashboard for ${ENTITY}` });
     expect(await dashboard.getAttribute('href')).toBe(`${h.sim.url}/test/connect/accounts/${account.account_id}`);
@@ -99,16 +78,12 @@ describe.skipIf(!hasChromium)('the operator console in a real browser (headless 
   }, 60_000);
 
   it('finds a capability sold on the simulator Checkout page in Entitlements, and adds and revokes a manual grant', async () => {
-    const { account_id: account } = await api<{ account_id: string }>('GET', `/account/${ENTITY}`);
-    const price = await fetch(`${h.sim.url}/v1/prices`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TEST_ENV.STRIPE_PLATFORM_SECRET_KEY}`, 'stripe-account': account, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ unit_amount: '1500', currency: 'usd', 'recurring[interval]': 'month', 'product_data[name]': 'Streaming' }).toString(),
-    }).then((r) => r.json() as Promise<{ id: string }>);
-    const session = await api<{ url: string }>('POST', '/checkout', {
+    const { account_id: account } = await flows.api<{ account_id: string }>('GET', `/account/${ENTITY}`);
+    const price = await flows.monthlyPrice(account);
+    const session = await flows.api<{ url: string }>('POST', '/checkout', {
       entity_id: ENTITY,
       subject_id: SUBJECT,
-      price_id: price.id,
+      price_id: price,
       capabilities: ['streaming'],
       quantity: 2,
       success_url: `${base}/health?paid=1`,
@@ -119,7 +94,7 @@ describe.skipIf(!hasChromium)('the operator console in a real browser (headless 
     if (await buyer.$('#email')) await buyer.fill('#email', 'viewer@example.com');
     await Promise.all([buyer.waitForURL(/paid=1/), buyer.click('#pay')]);
     await buyer.close();
-    expect(await allowed(SUBJECT, 'streaming', true)).toBe(true);
+    expect(await flows.allowed(SUBJECT, 'streaming', true)).toBe(true);
 
     await showView(c, 'Entitlements');
     await c.page.fill('#ent-entity', SUBJECT);
@@ -136,7 +111,7 @@ describe.skipIf(!hasChromium)('the operator console in a real browser (headless 
     await c.page.getByRole('button', { name: 'Grant', exact: true }).click();
     const comped = row(SUBJECT).filter({ hasText: 'beta' });
     await expect.poll(() => comped.locator('td[data-label="Allowed"]').textContent()).toContain('allowed');
-    expect(await allowed(SUBJECT, 'beta', true)).toBe(true);
+    expect(await flows.allowed(SUBJECT, 'beta', true)).toBe(true);
     await expectAccessible(c, 'entitlements');
     await screenshot(c, 'entitlements');
 
@@ -144,32 +119,11 @@ describe.skipIf(!hasChromium)('the operator console in a real browser (headless 
     await expectAccessible(c, 'revoke confirmation');
     await c.page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
     await expect.poll(() => comped.locator('td[data-label="Allowed"]').textContent()).toContain('denied');
-    expect(await allowed(SUBJECT, 'beta', false)).toBe(false);
+    expect(await flows.allowed(SUBJECT, 'beta', false)).toBe(false);
   }, 90_000);
 
   it('shows a webhook that failed with its error, and replays it in place once the cause is gone', async () => {
-    const { rows } = await h.t.db.pool.query<{ source_id: string; stripe_account_id: string; last_event_created: Date }>(
-      `SELECT source_id, stripe_account_id, last_event_created FROM np_stripe_entitlements WHERE entity_id = $1 AND capability = 'streaming'`,
-      [SUBJECT],
-    );
-    const grant = rows[0]!;
-    const { object: subscription } = (await (await sim('GET', `/_sim/objects/${grant.source_id}`)).json()) as { object: Record<string, unknown> };
-    // Same second as the state we hold: settling the tie needs Stripe, which fails for now.
-    await sim('POST', '/_sim/faults', { match: { method: 'GET', path: `/v1/subscriptions/${grant.source_id}` }, status: 500, count: 1000 });
-    const eventId = `evt_console_tie_${Date.now()}`;
-    const event = {
-      id: eventId,
-      object: 'event',
-      api_version: '2024-12-18.acacia',
-      created: Math.floor(grant.last_event_created.getTime() / 1000),
-      data: { object: subscription },
-      livemode: false,
-      pending_webhooks: 1,
-      request: { id: null, idempotency_key: null },
-      type: 'customer.subscription.updated',
-      account: grant.stripe_account_id,
-    };
-    expect((await sim('POST', '/_sim/deliver', { event, channel: 'connect' })).status).toBe(200);
+    const eventId = await flows.deliverFailingTie(SUBJECT, 'streaming');
 
     await showView(c, 'Webhooks');
     const failed = row(eventId);
@@ -182,12 +136,12 @@ describe.skipIf(!hasChromium)('the operator console in a real browser (headless 
     await expectAccessible(c, 'webhooks');
     await screenshot(c, 'webhooks');
 
-    await sim('DELETE', '/_sim/faults');
+    await flows.sim('DELETE', '/_sim/faults');
     await c.page.evaluate(() => Object.assign(window, { notReloaded: true }));
     await failed.getByRole('button', { name: `Replay ${eventId}` }).click();
     await expect.poll(() => failed.locator('td[data-label="Outcome"]').textContent()).toContain('processed');
     expect(await c.page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
-    const stored = await api<{ status: string }>('GET', `/events/${eventId}`);
+    const stored = await flows.api<{ status: string }>('GET', `/events/${eventId}`);
     expect(stored.status).toBe('processed');
   }, 90_000);
 
@@ -197,12 +151,12 @@ describe.skipIf(!hasChromium)('the operator console in a real browser (headless 
     const dialog = c.page.getByRole('dialog');
     expect(await dialog.textContent()).toContain('stops allowing');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    expect((await api<{ status: string }>('GET', `/account/${ENTITY}`)).status).toBe('active');
+    expect((await flows.api<{ status: string }>('GET', `/account/${ENTITY}`)).status).toBe('active');
 
     await row(ENTITY).getByRole('button', { name: `Disconnect ${ENTITY}` }).click();
     await c.page.getByRole('dialog').getByRole('button', { name: 'Disconnect' }).click();
     await expect.poll(() => row(ENTITY).locator('td[data-label="Status"]').textContent()).toContain('deauthorized');
-    expect(await allowed(SUBJECT, 'streaming', false)).toBe(false);
+    expect(await flows.allowed(SUBJECT, 'streaming', false)).toBe(false);
   }, 60_000);
 
   it('draws the overview: counts per status and the last hour of this process metrics', async () => {
