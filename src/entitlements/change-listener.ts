@@ -50,7 +50,7 @@ export class EntitlementChangeListener {
   }
 
   private async connect(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.pool.ending) return;
     const client = new pg.Client(this.pool.options);
     client.on('notification', (msg) => this.onNotification(msg.payload));
     client.on('error', () => this.lost(client));
@@ -88,12 +88,15 @@ export class EntitlementChangeListener {
     this.client = null;
     this.handlers.onStatus(false);
     client.end().catch(() => undefined);
+    // The app's pool ending means the app is closing, and its database (the embedded one)
+    // may stop before this listener is closed: a deliberate stop, not a fault to report.
+    if (this.pool.ending) return;
     this.logger.warn('entitlement change listener lost its connection; answering from the database');
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
-    if (this.closed || this.timer) return;
+    if (this.closed || this.pool.ending || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.connect();
