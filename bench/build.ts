@@ -10,7 +10,7 @@ export const BUILD_DIR = join(ROOT, '.data', 'bench-build');
  * runs it (`node dist/server.js`): no TypeScript loader in the measured processes' CPU or
  * memory. The migrations sit next to the output the way the image ships them.
  */
-export function buildForBench(): { service: string; bare: string; ingestBaseline: string } {
+export function buildForBench(): { service: string; bare: string; ingestBaseline: string; peer: string } {
   mkdirSync(BUILD_DIR, { recursive: true });
   try {
     execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'bench', 'tsconfig.build.json')], {
@@ -28,6 +28,7 @@ export function buildForBench(): { service: string; bare: string; ingestBaseline
     service: join(BUILD_DIR, 'src', 'server.js'),
     bare: join(BUILD_DIR, 'bench', 'bare-server.js'),
     ingestBaseline: join(BUILD_DIR, 'bench', 'ingest-baseline.js'),
+    peer: join(BUILD_DIR, 'bench', 'peer', 'server.js'),
   };
   for (const f of Object.values(files)) if (!existsSync(f)) throw new Error(`the bench build did not produce ${f}`);
   return files;

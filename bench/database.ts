@@ -9,6 +9,8 @@ export interface BenchDatabase {
   /** The parent's own pool, for seeding and checking rows. */
   pool: Pool;
   server: 'DATABASE_URL' | 'embedded';
+  /** Another database on the same server, empty (the peer's), dropped with this one. */
+  createEmpty(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -42,18 +44,24 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
     });
     adminUrl = embedded.url;
   }
-  const name = `nsb_${randomBytes(5).toString('hex')}`;
-  await asAdmin(adminUrl, `CREATE DATABASE ${name}`);
-  const url = withDatabase(adminUrl, name);
+  const names: string[] = [];
+  const create = async (): Promise<string> => {
+    const name = `nsb_${randomBytes(5).toString('hex')}`;
+    await asAdmin(adminUrl, `CREATE DATABASE ${name}`);
+    names.push(name);
+    return withDatabase(adminUrl, name);
+  };
+  const url = await create();
   const pool = createPool(url, 4);
   await migrate(pool);
   return {
     url,
     pool,
     server: embedded ? 'embedded' : 'DATABASE_URL',
+    createEmpty: create,
     async close() {
       await pool.end().catch(() => undefined);
-      await asAdmin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      for (const name of names) await asAdmin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
       await embedded?.stop();
     },
   };

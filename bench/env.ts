@@ -16,7 +16,8 @@ const DEFAULTED = [
   'DATABASE_URL',
 ];
 
-export function serviceEnv(opts: { databaseUrl: string; stripeApiBase: string; port: number }): NodeJS.ProcessEnv {
+/** `logLevel` unset: the service's default (info). */
+export function serviceEnv(opts: { databaseUrl: string; stripeApiBase: string; port: number; logLevel?: string }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of DEFAULTED) delete env[name];
   return {
@@ -33,5 +34,6 @@ export function serviceEnv(opts: { databaseUrl: string; stripeApiBase: string; p
     NSELF_DB_ENCRYPTION_KEY: 'bench-encryption-key-cccccccccccccccc',
     HOST: '127.0.0.1',
     PORT: String(opts.port),
+    ...(opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {}),
   };
 }

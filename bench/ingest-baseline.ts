@@ -1,17 +1,13 @@
 import type Stripe from 'stripe';
 import { createPool } from '../src/db/pool.js';
-import { withTransaction } from '../src/db/transaction.js';
-import { syncGrantsFromSubscription } from '../src/entitlements/grants.js';
-import { claimEvent, eventRow, finishEvent } from '../src/webhooks/record.js';
-import { resolveEventScope } from '../src/webhooks/scope.js';
-import { TENANT } from './env.js';
 import { subscriptionEvent } from './events.js';
 
 /**
- * The ingest baseline, in a child process of its own: the very statements the webhook
- * pipeline runs per event (scope, claim, lock + upsert the grant, finish) in one transaction
- * straight through pg, with the service's pool size and the load's concurrency. No HTTP,
- * no signature check, no JSON parse, no logging.
+ * The ingest baseline, in a child process of its own: the bare durable transaction an event
+ * needs at least, straight through pg (issue 9). BEGIN; insert the event row ON CONFLICT DO
+ * NOTHING; upsert the grant, guarded by the event time; COMMIT. Tables of its own with no
+ * trigger, prepared statements, the payloads serialized before timing; no HTTP, no signature,
+ * no logging. The same events, pool and concurrency as the service is measured with.
  */
 interface Job {
   databaseUrl: string;
@@ -25,23 +21,57 @@ interface Job {
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 const pool = createPool(job.databaseUrl, job.poolSize);
 
-async function apply(event: Stripe.Event): Promise<void> {
-  await withTransaction(pool, async (tx) => {
-    const scope = await resolveEventScope(tx, event, TENANT);
-    const row = eventRow(event, 'connect', scope.tenantId);
-    if (!(await claimEvent(tx, row))) return;
-    const result = await syncGrantsFromSubscription(tx, {
-      tenantId: scope.tenantId,
-      subscription: event.data.object as Stripe.Subscription,
-      accountId: event.account ?? null,
-      eventCreated: new Date(event.created * 1000),
-      fetched: false,
-    });
-    await finishEvent(tx, event.id, result.outcome === 'no_metadata' ? 'ignored' : 'processed', null);
-  });
+await pool.query(`
+  CREATE TABLE IF NOT EXISTS bench_bare_events (
+    event_id text PRIMARY KEY, type text NOT NULL, account text, created timestamptz NOT NULL,
+    payload jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now());
+  CREATE TABLE IF NOT EXISTS bench_bare_grants (
+    entity_id text NOT NULL, capability text NOT NULL, source_id text NOT NULL, status text NOT NULL,
+    allowed boolean NOT NULL, quantity integer NOT NULL, current_period_end timestamptz, stripe_account_id text,
+    last_event_created timestamptz, updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (entity_id, capability, source_id))`);
+
+const INSERT_EVENT = {
+  name: 'bare_event',
+  text: `INSERT INTO bench_bare_events (event_id, type, account, created, payload) VALUES ($1, $2, $3, to_timestamp($4), $5)
+         ON CONFLICT (event_id) DO NOTHING`,
+};
+const UPSERT_GRANT = {
+  name: 'bare_grant',
+  text: `INSERT INTO bench_bare_grants AS g (entity_id, capability, source_id, status, allowed, quantity, current_period_end,
+           stripe_account_id, last_event_created)
+         VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), $8, to_timestamp($9))
+         ON CONFLICT (entity_id, capability, source_id) DO UPDATE SET status = EXCLUDED.status, allowed = EXCLUDED.allowed,
+           quantity = EXCLUDED.quantity, current_period_end = EXCLUDED.current_period_end,
+           last_event_created = EXCLUDED.last_event_created, updated_at = now()
+         WHERE g.last_event_created < EXCLUDED.last_event_created`,
+};
+
+interface Prepared {
+  event: Stripe.Event;
+  payload: string;
 }
 
-async function drive(events: Stripe.Event[]): Promise<void> {
+async function apply({ event, payload }: Prepared): Promise<void> {
+  const sub = event.data.object as Stripe.Subscription & { current_period_end: number };
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query({ ...INSERT_EVENT, values: [event.id, event.type, event.account, event.created, payload] });
+    await client.query({
+      ...UPSERT_GRANT,
+      values: [sub.metadata.nself_entity_id, 'pro', sub.id, sub.status, sub.status === 'active', sub.items.data[0]?.quantity ?? 1, sub.current_period_end, event.account, event.created],
+    });
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function drive(events: Prepared[]): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < events.length) await apply(events[next++]!);
@@ -50,12 +80,17 @@ async function drive(events: Stripe.Event[]): Promise<void> {
 }
 
 const created = Math.floor(Date.now() / 1000);
-// Built before timing, like the signed bodies the load generator prepares.
-const warm = Array.from({ length: job.warmup }, (_, i) => subscriptionEvent(`${job.prefix}w`, i, created));
-const events = Array.from({ length: job.count }, (_, i) => subscriptionEvent(job.prefix, i, created));
+const prepare = (prefix: string, n: number): Prepared[] =>
+  Array.from({ length: n }, (_, i) => {
+    const event = subscriptionEvent(prefix, i, created);
+    return { event, payload: JSON.stringify(event) };
+  });
+const warm = prepare(`${job.prefix}w`, job.warmup);
+const events = prepare(job.prefix, job.count);
 await drive(warm);
 const started = process.hrtime.bigint();
 await drive(events);
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM bench_bare_grants WHERE source_id LIKE $1', [`sub_${job.prefix}0%`]);
 await pool.end();
-process.send?.({ count: job.count, seconds });
+process.send?.({ count: job.count, seconds, rows: rows[0]!.n });

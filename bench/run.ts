@@ -1,115 +1,144 @@
 import { cpus, loadavg } from 'node:os';
+import { MAX_MEMORY_MS } from '../src/entitlements/check.js';
 import { startSimulator } from '../src/sim/index.js';
 import { buildForBench } from './build.js';
 import { freePort, startChild, type Child } from './children.js';
 import { openBenchDatabase } from './database.js';
-import { MAX_MEMORY_MS } from '../src/entitlements/check.js';
-import { checkRound, checksBySource, seedGrants, warmAll } from './entitlement-bench.js';
+import { checkRound, checksBySource, seedGrants, warmAll, type CheckRoundSettings } from './entitlement-bench.js';
 import { serviceEnv } from './env.js';
-import { markdown, writeResults, type BenchReport, type CheckRound, type IngestRound } from './report.js';
-import { duplicateStorm, ingestBaseline, ingestService, seedAccount } from './webhook-bench.js';
+import { syncEngineEntry } from './peer.js';
+import { markdown, writeResults, type BenchReport, type CheckRound, type IngestRun } from './report.js';
+import { storm } from './storm-bench.js';
+import { ingestBaseline, ingestOverHttp, seedAccount, type IngestResult } from './webhook-bench.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const settings = {
   checkRounds: num('BENCH_CHECK_ROUNDS', 3),
+  // The warm check at the default level (per-request logs on) and with them off.
+  checkLevels: ['info', 'warn'],
   // 10 s per side and round, in 5 alternating slices of 2 s, after a 2 s warm-up of each.
   checks: { connections: 64, warmupSec: 2, slices: num('BENCH_SLICES', 5), sliceSec: num('BENCH_SLICE_SEC', 2) },
-  ingestRounds: num('BENCH_INGEST_ROUNDS', 2),
-  ingest: { connections: 32, poolSize: 10, events: num('BENCH_INGEST_EVENTS', 5000), warmup: 300 },
+  ingestRuns: num('BENCH_INGEST_RUNS', 3),
+  // Issue 9: 3,000 distinct events, 20 in flight, after 1,000 warm-up events; pool 10.
+  ingest: { connections: 20, poolSize: 10, events: num('BENCH_INGEST_EVENTS', 3000), warmup: num('BENCH_INGEST_WARMUP', 1000) },
   stormEvents: num('BENCH_STORM_EVENTS', 2000),
+  replicaStormEvents: num('BENCH_REPLICA_STORM_EVENTS', 1000),
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
+async function checkRounds(service: Child, bare: Child, c: CheckRoundSettings, level: string): Promise<CheckRound[]> {
+  const rounds: CheckRound[] = [];
+  const roundMs = (2 * c.warmupSec + 2 * c.slices * c.sliceSec + 3) * 1000;
+  let warmed = { start: 0, end: 0 };
+  for (let round = 1; round <= settings.checkRounds; round++) {
+    // Warm means every answer in memory for the whole round: the checker re-reads an answer
+    // MAX_MEMORY_MS after it stored it, so a round that would cross that moment waits for
+    // it and warms again (the re-reads are measured by the check counters below).
+    if (warmed.end === 0 || Date.now() + roundMs > warmed.start + MAX_MEMORY_MS) {
+      if (warmed.end !== 0) await sleep(Math.max(0, warmed.end + MAX_MEMORY_MS + 500 - Date.now()));
+      warmed = { start: Date.now(), end: 0 };
+      await warmAll(service);
+      warmed.end = Date.now();
+    }
+    const serviceFirst = round % 2 === 1;
+    const before = await checksBySource(service);
+    const r = await checkRound({ child: service, routePrefix: '/entitlement' }, { child: bare, routePrefix: '/bare' }, serviceFirst, c);
+    const after = await checksBySource(service);
+    const delta = (source: string) => (after[source] ?? 0) - (before[source] ?? 0);
+    const sources = { memory: delta('memory'), db: delta('db'), stripe: delta('stripe'), stale: delta('stale') };
+    rounds.push({ round, order: serviceFirst ? 'service first' : 'bare first', ...r, serviceSources: sources });
+    const s = r.service;
+    const b = r.bare;
+    log(
+      `checks (${level}) round ${round}: service ${s.requestsPerSec.toFixed(0)} req/s p99 ${s.p99Ms.toFixed(2)} ms ${s.cpuUsPerRequest.toFixed(0)} µs CPU/req ` +
+        `(non-2xx ${s.non2xx}, from memory ${sources.memory}, db ${sources.db}), bare ${b.requestsPerSec.toFixed(0)} req/s p99 ${b.p99Ms.toFixed(2)} ms`,
+    );
+    if (s.non2xx + s.errors > 0) throw new Error(`the service answered ${s.non2xx} non-2xx and ${s.errors} errors under load`);
+  }
+  return rounds;
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg()[0]!;
   const scripts = buildForBench();
+  const peerEntry = syncEngineEntry();
   log('compiled the service and the bench programs');
   const db = await openBenchDatabase();
+  const peerDatabaseUrl = await db.createEmpty();
   const sim = await startSimulator({ port: 0 });
   const children: Child[] = [];
+  const start = async (name: string, script: string, env: NodeJS.ProcessEnv, readyPath: string): Promise<Child> => {
+    const child = await startChild({ name, script, env, port: Number(env.PORT), readyPath });
+    children.push(child);
+    return child;
+  };
+  const stop = async (child: Child) => {
+    await child.stop();
+    children.splice(children.indexOf(child), 1);
+  };
   try {
     await seedGrants(db.pool);
     await seedAccount(db.pool);
     log(`database ready (${db.server}); simulator at ${sim.url}`);
+    const envAt = async (logLevel?: string) => serviceEnv({ databaseUrl: db.url, stripeApiBase: sim.url, port: await freePort(), logLevel });
 
-    const env = serviceEnv({ databaseUrl: db.url, stripeApiBase: sim.url, port: await freePort() });
-    const service = await startChild({ name: 'service', script: scripts.service, env, port: Number(env.PORT), readyPath: '/ready' });
-    children.push(service);
-    const bareEnv = { ...env, PORT: String(await freePort()) };
-    const bare = await startChild({ name: 'bare', script: scripts.bare, env: bareEnv, port: Number(bareEnv.PORT), readyPath: '/health' });
-    children.push(bare);
+    // The service at its default level is the one measured throughout (and for peak RSS).
+    const service = await start('service', scripts.service, await envAt(), '/ready');
+    const checks: Record<string, CheckRound[]> = {};
+    for (const level of settings.checkLevels) {
+      const measured = level === 'info' ? service : await start(`service-${level}`, scripts.service, await envAt(level), '/ready');
+      const bare = await start(`bare-${level}`, scripts.bare, await envAt(level), '/health');
+      checks[level] = await checkRounds(measured, bare, settings.checks, level);
+      await stop(bare);
+      if (measured !== service) await stop(measured);
+    }
 
-    const checks: CheckRound[] = [];
-    const c = settings.checks;
-    const roundMs = (2 * c.warmupSec + 2 * c.slices * c.sliceSec + 3) * 1000;
-    let warmed = { start: 0, end: 0 };
-    for (let round = 1; round <= settings.checkRounds; round++) {
-      // Warm means every answer in memory for the whole round: the checker re-reads an answer
-      // MAX_MEMORY_MS after it stored it, so a round that would cross that moment waits for
-      // it and warms again (the re-reads are measured by the check counters below).
-      if (warmed.end === 0 || Date.now() + roundMs > warmed.start + MAX_MEMORY_MS) {
-        if (warmed.end !== 0) await sleep(Math.max(0, warmed.end + MAX_MEMORY_MS + 500 - Date.now()));
-        warmed = { start: Date.now(), end: 0 };
-        await warmAll(service);
-        warmed.end = Date.now();
-      }
-      const serviceFirst = round % 2 === 1;
-      const before = await checksBySource(service);
-      const r = await checkRound({ child: service, routePrefix: '/entitlement' }, { child: bare, routePrefix: '/bare' }, serviceFirst, c);
-      const after = await checksBySource(service);
-      const delta = (source: string) => (after[source] ?? 0) - (before[source] ?? 0);
-      const sources = { memory: delta('memory'), db: delta('db'), stripe: delta('stripe'), stale: delta('stale') };
-      checks.push({ round, order: serviceFirst ? 'service first' : 'bare first', ...r, serviceSources: sources });
-      const s = r.service;
-      const b = r.bare;
+    const peerEnv = { ...(await envAt()), DATABASE_URL: peerDatabaseUrl, SYNC_ENGINE_ENTRY: peerEntry };
+    const peer = await start('stripe sync-engine', scripts.peer, peerEnv, '/health');
+    const ingest: IngestRun[] = [];
+    const sides: Record<string, (tag: string) => Promise<IngestResult>> = {
+      service: (tag) => ingestOverHttp(service, '/stripe/webhook/connect', tag, settings.ingest),
+      baseline: (tag) => ingestBaseline(scripts.ingestBaseline, db.url, tag, settings.ingest),
+      peer: (tag) => ingestOverHttp(peer, '/webhooks', tag, settings.ingest),
+    };
+    const rotation = ['service', 'baseline', 'peer'];
+    for (let run = 1; run <= settings.ingestRuns; run++) {
+      const order = [...rotation.slice((run - 1) % 3), ...rotation.slice(0, (run - 1) % 3)];
+      const results: Record<string, IngestResult> = {};
+      for (const side of order) results[side] = await sides[side]!(`r${run}${side[0]}`);
+      const [s, b, p] = [results.service!, results.baseline!, results.peer!];
+      ingest.push({ run, order: order.join(', '), service: s, baseline: b, peer: p });
       log(
-        `checks round ${round}: service ${s.requestsPerSec.toFixed(0)} req/s p99 ${s.p99Ms.toFixed(2)} ms ${s.cpuUsPerRequest.toFixed(0)} µs CPU/req ` +
-          `(non-2xx ${s.non2xx}, from memory ${sources.memory}, db ${sources.db}), ` +
-          `bare ${b.requestsPerSec.toFixed(0)} req/s p99 ${b.p99Ms.toFixed(2)} ms ${b.cpuUsPerRequest.toFixed(0)} µs CPU/req`,
+        `ingest run ${run}: service ${s.eventsPerSec.toFixed(0)}/s (failures ${s.failures}), bare transaction ${b.eventsPerSec.toFixed(0)}/s, ` +
+          `sync-engine ${p.eventsPerSec.toFixed(0)}/s (failures ${p.failures})`,
       );
-      if (s.non2xx + s.errors > 0) throw new Error(`the service answered ${s.non2xx} non-2xx and ${s.errors} errors under load`);
+      if (s.failures + b.failures + p.failures > 0) throw new Error(`deliveries failed: service ${s.failures}, bare ${b.failures}, peer ${p.failures}`);
     }
+    await stop(peer);
 
-    const ingest: IngestRound[] = [];
-    for (let round = 1; round <= settings.ingestRounds; round++) {
-      const serviceFirst = round % 2 === 1;
-      const runService = () => ingestService(service, `r${round}s`, settings.ingest);
-      const runBaseline = () => ingestBaseline(scripts.ingestBaseline, db.url, `r${round}b`, settings.ingest);
-      const first = serviceFirst ? await runService() : await runBaseline();
-      const second = serviceFirst ? await runBaseline() : await runService();
-      const [s, b] = serviceFirst ? [first, second] : [second, first];
-      ingest.push({ round, order: serviceFirst ? 'service first' : 'baseline first', service: s, baseline: b });
-      log(`ingest round ${round}: service ${s.eventsPerSec.toFixed(0)} events/s (failures ${s.failures}), baseline ${b.eventsPerSec.toFixed(0)} events/s`);
-      if (s.failures > 0) throw new Error(`${s.failures} webhook deliveries failed`);
-    }
-
-    const storm = await duplicateStorm(service, db.pool, 'dup', settings.stormEvents, settings.ingest.connections);
-    log(`duplicate storm: ${storm.deliveries} deliveries, exactly once: ${storm.exactlyOnce}`);
+    const storms = [await storm('duplicate storm', [service], db.pool, 'dup', settings.stormEvents, settings.ingest.connections)];
+    const replicas = [service];
+    for (let i = 2; i <= 3; i++) replicas.push(await start(`replica ${i}`, scripts.service, await envAt(), '/ready'));
+    storms.push(await storm('three-replica storm', replicas, db.pool, 'rep', settings.replicaStormEvents, 3 * settings.ingest.connections));
+    for (const st of storms) log(`${st.name}: ${st.deliveries} deliveries, exactly once row by row: ${st.exactlyOnce} ${st.problems.join('; ')}`);
 
     const report: BenchReport = {
       startedAt,
-      machine: {
-        cpus: cpus().length,
-        node: process.version,
-        database: db.server,
-        logLevel: env.LOG_LEVEL ?? 'info (default)',
-        loadAverage1m: { before: loadBefore, after: loadavg()[0]! },
-      },
+      machine: { cpus: cpus().length, node: process.version, database: db.server, loadAverage1m: { before: loadBefore, after: loadavg()[0]! } },
       settings,
       checks,
       ingest,
-      storm,
+      storms,
       peakRssMb: service.peakRssMb(),
     };
-    const text = markdown(report);
-    process.stdout.write(`\n${text}\n`);
+    process.stdout.write(`\n${markdown(report)}\n`);
     const files = writeResults(report);
     log(`wrote ${files.json} and ${files.md}`);
   } finally {
-    for (const child of children.reverse()) await child.stop();
+    for (const child of [...children].reverse()) await child.stop();
     await sim.close();
     await db.close();
   }
