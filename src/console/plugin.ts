@@ -32,9 +32,11 @@ export async function consoleRoutes(app: ZodApp, _opts: RouteOptions): Promise<v
     referrerPolicy: { policy: 'no-referrer' },
   });
 
-  app.get('/console', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(CONSOLE_PAGE),
-  );
+  app.get('/console', async (_request, reply) => {
+    // The page's modules are asked for next: start reading (from source: transpiling) them now.
+    consoleAssets().catch((err: unknown) => reply.log.warn({ err }, 'console assets could not be read'));
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(CONSOLE_PAGE);
+  });
 
   app.get('/console/assets/:file', { schema: { params: assetParams } }, async (request, reply) => {
     const asset = (await consoleAssets()).get(request.params.file);
