@@ -12,6 +12,7 @@ const noControl = /^[^\p{Cc}]+$/u;
 
 const listQuery = z.object({
   status: z.enum(['failed', 'processed', 'ignored']).optional(),
+  channel: z.enum(['platform', 'connect']).optional(),
   type: z.string().min(1).max(100).regex(noControl, 'must not contain control characters').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   include_payload: z.enum(['true', 'false']).optional(),
@@ -49,6 +50,7 @@ export async function eventAdminRoutes(app: ZodApp, opts: RouteOptions): Promise
     const q = request.query;
     const rows = await listEvents(ctx.pool, {
       outcome: q.status,
+      channel: q.channel,
       type: q.type,
       limit: q.limit,
       tenantId: tenantFilter(request),

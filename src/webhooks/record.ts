@@ -117,13 +117,14 @@ const SUMMARY = `event_id, tenant_id, channel, type, stripe_account_id, livemode
 
 export async function listEvents(
   q: Queryable,
-  filter: { outcome?: EventOutcome; type?: string; tenantId?: string; limit: number },
+  filter: { outcome?: EventOutcome; channel?: Channel; type?: string; tenantId?: string; limit: number },
 ): Promise<StoredEvent[]> {
   const { rows } = await q.query<StoredEvent>(
     `SELECT ${SUMMARY} FROM np_stripe_processed_events
       WHERE ($1::text IS NULL OR outcome = $1) AND ($2::text IS NULL OR type = $2) AND ($3::uuid IS NULL OR tenant_id = $3)
+        AND ($5::text IS NULL OR channel = $5)
       ORDER BY received_at DESC, event_id LIMIT $4`,
-    [filter.outcome ?? null, filter.type ?? null, filter.tenantId ?? null, filter.limit],
+    [filter.outcome ?? null, filter.type ?? null, filter.tenantId ?? null, filter.limit, filter.channel ?? null],
   );
   return rows;
 }

@@ -87,6 +87,16 @@ describe('failed-event view and replay', () => {
     expect(data.every((e) => e.status === 'failed')).toBe(true);
   });
 
+  it('filters by channel', async () => {
+    const platform = await t.app.inject({ method: 'GET', url: '/events?status=failed&channel=platform', headers: AUTH });
+    expect(platform.json<{ data: Array<{ id: string; channel: string }> }>().data.map((e) => e.id)).toContain(failedEvent.id);
+    const connect = await t.app.inject({ method: 'GET', url: '/events?status=failed&channel=connect', headers: AUTH });
+    const rows = connect.json<{ data: Array<{ id: string; channel: string }> }>().data;
+    expect(rows.map((e) => e.id)).not.toContain(failedEvent.id);
+    expect(rows.every((e) => e.channel === 'connect')).toBe(true);
+    expect((await t.app.inject({ method: 'GET', url: '/events?channel=both', headers: AUTH })).statusCode).toBe(400);
+  });
+
   it('rejects a bad status filter with 400', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/events?status=weird', headers: AUTH });
     expect(res.statusCode).toBe(400);
