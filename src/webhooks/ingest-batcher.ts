@@ -105,8 +105,10 @@ export class IngestBatcher {
           await sleep(Math.random() * 5 * conflicts);
           continue;
         }
+        // Not awaited: the next batch goes on while these run, so a member waiting on a lock
+        // (a pipeline transaction asking Stripe) holds up no other delivery.
         this.deps.logger.warn({ error: (err as Error).message, code, events: members.length }, 'ingest batch failed; applying its events one by one');
-        await Promise.all(members.map((m) => this.throughPipeline(m)));
+        toPipeline.push(...members);
         break;
       }
       members.forEach((m, i) => {

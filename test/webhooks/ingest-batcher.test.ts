@@ -116,6 +116,30 @@ describe('group commit', () => {
     for (const e of good) expect(await eventRowOf(t.db.pool, e.id)).toMatchObject({ outcome: 'processed', attempts: 1 });
   });
 
+  it('a batch blocked on a row another transaction holds (a tie asking Stripe) hands its events to the pipeline', async () => {
+    const held = subscriptionCreated();
+    expect((await deliver(t.app, held)).status).toBe(200);
+    const update = makeEvent({ type: 'customer.subscription.updated', account, created: held.created + 5, object: { ...(held.data.object as unknown as Record<string, unknown>), status: 'past_due' } });
+    const others = Array.from({ length: 6 }, () => subscriptionCreated());
+    const blocker = await t.db.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM np_stripe_entitlements WHERE source_id = $1 FOR UPDATE', [subId(held)]);
+      const started = Date.now();
+      const pending = deliver(t.app, update);
+      const answered = await Promise.all(others.map(async (e) => ({ res: await deliver(t.app, e), ms: Date.now() - started })));
+      // Past the batch's lock timeout (2 s) the others are applied one by one, long before the lock goes.
+      expect(answered.map((a) => a.res.status)).toEqual(others.map(() => 200));
+      expect(Math.max(...answered.map((a) => a.ms))).toBeLessThan(5_000);
+      await new Promise((r) => setTimeout(r, 6_000 - (Date.now() - started)));
+      await blocker.query('COMMIT');
+      expect((await pending).status).toBe(200);
+    } finally {
+      blocker.release();
+    }
+    expect((await grantsOf(t.db.pool, subId(held)))[0]).toMatchObject({ status: 'past_due', allowed: false });
+  }, 20_000);
+
   it('writes one log line per event with plain fields', () => {
     const lines = t.logs.flatMap((l) => l.split('\n')).filter((l) => l.includes('"msg":"webhook event"'));
     expect(lines.length).toBeGreaterThan(100);
