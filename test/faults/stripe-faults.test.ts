@@ -46,6 +46,9 @@ describe('Stripe failing, rate limiting and hanging', () => {
     post('/checkout', { entity_id: 'seller', price_id: monthly, capabilities: ['pro'], subject_id: subject, success_url: 'https://a.example/ok', cancel_url: 'https://a.example/no' }, { 'idempotency-key': key }, on);
   const accountRows = async (entityId: string) =>
     (await db.pool.query<{ stripe_account_id: string | null }>('SELECT stripe_account_id FROM np_stripe_accounts WHERE entity_id = $1', [entityId])).rows;
+  // /onboard commits the entity's row before calling Stripe (SPEC §5, Trust): a failed call leaves
+  // that one pending row, with no account, and nothing else.
+  const pendingRowAdded = (counts: Record<string, number>) => ({ ...counts, np_stripe_accounts: counts.np_stripe_accounts! + 1 });
   const stateRows = async (entityId: string) =>
     (await db.pool.query('SELECT nonce FROM np_stripe_oauth_states WHERE entity_id = $1', [entityId])).rows.length;
 
@@ -83,7 +86,7 @@ describe('Stripe failing, rate limiting and hanging', () => {
     it.each([
       [500, 'stripe_error'],
       [429, 'stripe_rate_limited'],
-    ])('answers 502 when creating the account gets a %i, writes nothing, and a retry makes exactly one account', async (status, code) => {
+    ])('answers 502 when creating the account gets a %i, links no account, and a retry makes exactly one account', async (status, code) => {
       const entity = `op-${status}`;
       const before = await tableCounts(db.pool);
       await injectFault(sim, { match: { method: 'POST', path: '/v1/accounts' }, status, count: 1 });
@@ -92,7 +95,8 @@ describe('Stripe failing, rate limiting and hanging', () => {
       const body = failed.json<ErrorBody>();
       expect(body.error.code).toBe(code);
       expect(body.error.details?.stripe_request_id).toMatch(/^req_/);
-      expect(await tableCounts(db.pool)).toEqual(before);
+      expect(await tableCounts(db.pool)).toEqual(pendingRowAdded(before));
+      expect(await accountRows(entity)).toEqual([{ stripe_account_id: null }]);
 
       const ok = await post('/onboard', { entity_id: entity });
       expect(ok.statusCode).toBe(200);
@@ -112,7 +116,7 @@ describe('Stripe failing, rate limiting and hanging', () => {
       const body = failed.json<ErrorBody>();
       expect(body.error.code).toBe('stripe_timeout');
       expect(body.error).toHaveProperty('details.stripe_request_id');
-      expect(await tableCounts(db.pool)).toEqual(before);
+      expect(await tableCounts(db.pool)).toEqual(pendingRowAdded(before));
 
       // Retried while the first call is still stuck at Stripe: the idempotency key joins them.
       const ok = await post('/onboard', { entity_id: entity });
