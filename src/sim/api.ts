@@ -140,8 +140,9 @@ async function idempotent(deps: ApiDeps, req: FastifyRequest, reply: FastifyRepl
   reply.header('idempotency-key', idemKey);
   const path = req.url.split('?')[0] ?? req.url;
   const key = `${run.caller.key}\u0000${run.account ?? ''}\u0000${idemKey}`;
-  const endpoint = `${req.method} ${path}`;
-  const fingerprint = JSON.stringify({ ...formOf(req.query), ...formOf(req.body) });
+  // Stripe names the endpoint by its path ('/v1/customers' vs '/v1/products'); a method change counts as other parameters.
+  const endpoint = path;
+  const fingerprint = `${req.method} ${JSON.stringify({ ...formOf(req.query), ...formOf(req.body) })}`;
   return deps.idempotency.withLock(key, async () => {
     const stored = deps.idempotency.lookup(key, endpoint, fingerprint, idemKey);
     if (stored !== undefined) return { result: { status: stored.status, body: stored.body, requestId: stored.requestId }, replayed: true };

@@ -2,7 +2,7 @@ import { SimError, validationError } from './errors.js';
 import type { JsonObject } from './json.js';
 
 export interface StoredResponse {
-  /** `POST /v1/customers`: a key belongs to one endpoint. */
+  /** `/v1/customers`: a key belongs to one endpoint. */
   endpoint: string;
   fingerprint: string;
   status: number;

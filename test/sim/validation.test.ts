@@ -227,7 +227,7 @@ describe('Stripe’s limits', () => {
     expect(params.message).toBe("Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than 'reuse-1' if you meant to execute a different request.");
     const endpoint = await stripeError(stripe.products.create({ name: 'x' }, { idempotencyKey: 'reuse-1' }));
     expect(endpoint).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
-    expect(endpoint.message).toContain("('POST /v1/customers' vs 'POST /v1/products')");
+    expect(endpoint.message).toBe("Keys for idempotent requests can only be used for the same endpoint they were first used for ('/v1/customers' vs '/v1/products'). Try using a key other than 'reuse-1' if you meant to execute a different request.");
   });
 
   it('pages backwards with ending_before and reports has_more', async () => {
