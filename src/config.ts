@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { boolSetting, intSetting, nonEmptyList, type Env } from './env-values.js';
 import { parseTokenEntries, type AcceptedToken } from './http/principals.js';
 import { serverSettings, type ServerSettings } from './http/server-settings.js';
+import { SECRET_VARIABLES } from './config-catalog.js';
 
 export type StripeMode = 'test' | 'live';
 
@@ -54,17 +55,8 @@ export class ConfigError extends Error {
 
 export type { Env, ServerSettings };
 
-const SECRET_NAMES = [
-  'STRIPE_PLATFORM_SECRET_KEY',
-  'STRIPE_PLATFORM_WEBHOOK_SECRET',
-  'STRIPE_CONNECT_WEBHOOK_SECRET',
-  'NSELF_BEARER_TOKEN',
-  'NSELF_CHECK_TOKEN',
-  'DATABASE_URL',
-  'POSTGRES_PASSWORD',
-  'NSELF_DB_ENCRYPTION_KEY',
-  'NSELF_STATE_SECRET',
-] as const;
+// The secrets that may come from NAME_FILE (mounted secrets).
+const SECRET_NAMES = SECRET_VARIABLES;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

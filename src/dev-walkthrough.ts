@@ -14,9 +14,9 @@ nself-stripe is running (offline): service ${o.serviceUrl}, Stripe simulator ${o
    curl -s ${o.simUrl}/v1/prices -u ${o.secretKey}: -H "Stripe-Account: $ACCOUNT" \\
      -d unit_amount=1500 -d currency=usd -d "recurring[interval]=month" -d "product_data[name]=Video streaming"
 
-3. Sell a capability (PRICE = id from step 2), open the url and press "Pay":
+3. Sell a capability (PRICE = id from step 2), open the url and press "Subscribe":
    curl -s -X POST ${o.serviceUrl}/checkout ${auth} ${json} \\
-     -d '{"entity_id":"tenant-abc","subject_id":"user-42","price_id":"'$PRICE'","capabilities":["video-streaming"],"success_url":"${o.serviceUrl}/health","cancel_url":"${o.serviceUrl}/health"}'
+     -d '{"entity_id":"tenant-abc","subject_id":"user-42","price_id":"'$PRICE'","capabilities":["video-streaming"],"success_url":"${o.simUrl}/_sim/return?session_id={CHECKOUT_SESSION_ID}","cancel_url":"${o.simUrl}/_sim/return?outcome=cancel"}'
 
 4. billing.can:
    curl -s ${o.serviceUrl}/entitlement/user-42/video-streaming ${auth}

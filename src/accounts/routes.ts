@@ -4,6 +4,7 @@ import { NotFound } from '../http/errors.js';
 import { entityId, entityParams, httpUrl } from '../http/schemas.js';
 import { tenantOf } from '../http/tenant.js';
 import { handleCallback } from './callback.js';
+import { CALLBACK_PAGE_CSP, callbackPage, wantsHtml } from './callback-page.js';
 import { disconnectAccount } from './disconnect.js';
 import { startOnboarding } from './onboard.js';
 import { findAccountByEntity } from './repository.js';
@@ -57,7 +58,8 @@ export async function accountRoutes(app: ZodApp, opts: RouteOptions): Promise<vo
   app.get('/onboard/callback', { schema: { querystring: callbackQuery }, config: rateLimited(ctx) }, async (request, reply) => {
     const outcome = await handleCallback(ctx, request.query);
     if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 302);
-    return outcome.body;
+    if (!wantsHtml(request)) return outcome.body;
+    return reply.type('text/html; charset=utf-8').header('content-security-policy', CALLBACK_PAGE_CSP).send(callbackPage(outcome.body));
   });
 
   app.get('/account/:entity_id', { onRequest: auth, schema: { params: entityParams } }, async (request) => {

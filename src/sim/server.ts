@@ -10,6 +10,7 @@ import { registerDashboardPages } from './pages/dashboard.js';
 import { registerOAuthPages } from './pages/oauth.js';
 import { registerOnboardingPages } from './pages/onboarding.js';
 import { registerPortalPage } from './pages/portal.js';
+import { registerReturnPage } from './pages/return.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerBillingRoutes } from './routes/billing.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
@@ -38,6 +39,7 @@ export function buildServer(sim: Sim, idempotency: IdempotencyStore, logger: Fas
   registerOnboardingPages(app, sim);
   registerCheckoutPage(app, sim);
   registerPortalPage(app, sim);
+  registerReturnPage(app);
   registerDashboardPages(app, sim);
   registerControlRoutes({ app, sim, idempotency });
   app.setNotFoundHandler((req, reply) => {
