@@ -17,6 +17,7 @@ import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerCheckoutRoutes } from './routes/checkout.js';
 import { registerControlRoutes } from './routes/control.js';
 import { registerOAuthApi } from './routes/oauth.js';
+import { registerPortalRoutes } from './routes/portal.js';
 import type { Sim } from './sim.js';
 
 /** Builds the Fastify app: Stripe API, OAuth, hosted pages and the /_sim control API. */
@@ -33,6 +34,7 @@ export function buildServer(sim: Sim, idempotency: IdempotencyStore, logger: Fas
   registerAccountRoutes(deps);
   registerCatalogRoutes(deps);
   registerCheckoutRoutes(deps);
+  registerPortalRoutes(deps);
   registerBillingRoutes(deps);
   registerOAuthApi(deps);
   registerOAuthPages(app, sim);

@@ -33,6 +33,8 @@ export interface PortalSessionRecord {
   customer: string;
   owner: string | null;
   returnUrl: string | null;
+  /** The billing_portal.configuration whose features the page offers. */
+  configuration: string;
 }
 
 /** What a Checkout Session was created with but does not show: applied when it is paid. */

@@ -103,7 +103,7 @@ describe.skipIf(!hasChromium)('selling a capability in a real browser (headless 
     expect(await settle('viewer-1', 'hd', false)).toMatchObject({ allowed: false });
   });
 
-  it('the subject cancels in the Billing Portal → denied', async () => {
+  it('the subject cancels in the Billing Portal → allowed until the period ends, then denied', async () => {
     const account = (await api<{ account_id: string }>('GET', '/account/op-e2e')).account_id;
     const price = await stripeApi<{ id: string }>('/v1/prices', account, {
       unit_amount: '900',
@@ -125,9 +125,15 @@ describe.skipIf(!hasChromium)('selling a capability in a real browser (headless 
     await Promise.all([page.waitForURL(/paid=1/), page.click('#pay')]);
     expect(await settle('viewer-2', 'storage', true)).toMatchObject({ allowed: true });
 
+    // The portal the service configures cancels at the period's end: paid-for access lasts until then.
     const portal = await api<{ url: string }>('POST', '/portal', { entity_id: 'viewer-2', return_url: `${base}/health` });
     await page.goto(portal.url);
-    await page.click('#cancel-subscription');
+    await Promise.all([page.waitForSelector('.cancels-at-period-end'), page.click('#cancel-subscription')]);
+    const subs = await stripeApi<{ data: { id: string; cancel_at_period_end: boolean }[] }>('/v1/subscriptions?status=active', account);
+    expect(subs.data.map((s) => s.cancel_at_period_end)).toEqual([true]);
+    expect(await api<Answer>('GET', '/entitlement/viewer-2/storage')).toMatchObject({ allowed: true, status: 'active' });
+    // The period ends: Stripe deletes the subscription.
+    await fetch(`${h.sim.url}/_sim/subscriptions/${subs.data[0]!.id}/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'canceled' }) });
     expect(await settle('viewer-2', 'storage', false)).toMatchObject({ allowed: false, status: 'canceled' });
   });
 });

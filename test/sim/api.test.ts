@@ -265,16 +265,6 @@ describe('checkout sessions', () => {
     const noSuccess = await stripeError(stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: price.id, quantity: 1 }] }, { stripeAccount: account.id }));
     expect(noSuccess.param).toBe('success_url');
   });
-
-  it('creates a billing portal session for a known customer', async () => {
-    const account = await onboardedAccount(sim, stripe);
-    const customer = await stripe.customers.create({ email: 'p@example.com' }, { stripeAccount: account.id });
-    const portal = await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: 'https://x.test/back' }, { stripeAccount: account.id });
-    expect(portal.object).toBe('billing_portal.session');
-    expect(portal.url.startsWith(`${sim.url}/p/session/`)).toBe(true);
-    const err = await stripeError(stripe.billingPortal.sessions.create({ customer: 'cus_nope', return_url: 'https://x.test' }, { stripeAccount: account.id }));
-    expect(err.code).toBe('resource_missing');
-  });
 });
 
 describe('subscriptions and payments', () => {

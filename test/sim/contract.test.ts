@@ -99,7 +99,7 @@ describe.each(VERSIONS)(`contract ($api): responses match Stripe's schemas for t
     expectList('customer', await stripe.customers.list());
   });
 
-  it('checkout.session (open, expanded line items, completed), billing_portal.session', async () => {
+  it('checkout.session (open, expanded line items, completed), billing_portal.configuration and session', async () => {
     const account = await onboardedAccount(sim, stripe);
     const opts = { stripeAccount: account.id };
     const price = await recurringPrice(stripe, account.id);
@@ -112,7 +112,13 @@ describe.each(VERSIONS)(`contract ($api): responses match Stripe's schemas for t
     expect(completed.status).toBe('complete');
     expectValid('checkout.session', completed);
     expectList('checkout.session', await stripe.checkout.sessions.list({}, opts));
-    const portal = await stripe.billingPortal.sessions.create({ customer: String(body.object.customer), return_url: 'https://x.test' }, opts);
+    const configuration = await stripe.billingPortal.configurations.create(
+      { business_profile: { headline: '' }, features: { subscription_cancel: { enabled: true, mode: 'at_period_end' }, payment_method_update: { enabled: true }, invoice_history: { enabled: true } } },
+      opts,
+    );
+    expectValid('billing_portal.configuration', configuration);
+    expectList('billing_portal.configuration', await stripe.billingPortal.configurations.list({}, opts));
+    const portal = await stripe.billingPortal.sessions.create({ customer: String(body.object.customer), configuration: configuration.id, return_url: 'https://x.test' }, opts);
     expectValid('billing_portal.session', portal);
   });
 

@@ -1,4 +1,4 @@
-import { newId, now, randomChars } from '../ids.js';
+import { now, randomChars } from '../ids.js';
 import { clone, type JsonObject, type StripeObject } from '../json.js';
 import type { Price } from './catalog.js';
 
@@ -122,21 +122,5 @@ export function buildLineItem(line: CheckoutLine, productName: string): StripeOb
     description: productName,
     price: clone(line.price),
     quantity: line.quantity,
-  };
-}
-
-export function buildPortalSession(customer: string, returnUrl: string | null, url: string): StripeObject {
-  return {
-    id: newId('bps', 24),
-    object: 'billing_portal.session',
-    configuration: newId('bpc', 24),
-    created: now(),
-    customer,
-    flow: null,
-    livemode: false,
-    locale: null,
-    on_behalf_of: null,
-    return_url: returnUrl,
-    url,
   };
 }

@@ -4,6 +4,7 @@ import type { Invoice, Subscription } from './billing.js';
 import type { Customer, Price, Product } from './catalog.js';
 import type { CheckoutSession } from './checkout.js';
 import type { Charge, PaymentIntent } from './payments.js';
+import type { PortalConfiguration } from './portal.js';
 
 /** Objects are stored untyped; their `object` field says which builder made them. */
 export interface Kinds {
@@ -16,6 +17,7 @@ export interface Kinds {
   charge: Charge;
   payment_intent: PaymentIntent;
   'checkout.session': CheckoutSession;
+  'billing_portal.configuration': PortalConfiguration;
 }
 
 export type Kind = keyof Kinds;

@@ -3,10 +3,10 @@ import { route } from '../api.js';
 import { invalidParam, invalidRequest, missingParam, noSuch } from '../errors.js';
 import { expireIfDue } from '../flows/checkout.js';
 import type { FormObject } from '../form.js';
-import { now, randomChars } from '../ids.js';
+import { now } from '../ids.js';
 import type { JsonObject } from '../json.js';
 import { isKind } from '../objects/guards.js';
-import { buildLineItem, buildPortalSession, buildSession, type CheckoutLine, type CheckoutSession } from '../objects/checkout.js';
+import { buildLineItem, buildSession, type CheckoutLine, type CheckoutSession } from '../objects/checkout.js';
 import { applyMetadata, optArr, optInt, optNum, optObj, optStr, reqStr } from '../params.js';
 import { createPrice } from './catalog.js';
 import { listOf, mustGet } from './common.js';
@@ -132,15 +132,5 @@ export function registerCheckoutRoutes(deps: ApiDeps): void {
     found.url = null;
     ctx.emit('checkout.session.expired', found);
     return found;
-  });
-
-  route(deps, 'POST', '/v1/billing_portal/sessions', (ctx) => {
-    const customer = reqStr(ctx.params, 'customer');
-    if (!isKind(ctx.sim.state.get(customer, ctx.account, 'customer'), 'customer')) throw noSuch('customer', customer, 'customer', 400);
-    const token = `bps_sess_${randomChars(24)}`;
-    const portal = buildPortalSession(customer, optStr(ctx.params, 'return_url') ?? null, `${ctx.sim.config.publicUrl}/p/session/${token}`);
-    ctx.sim.state.put(portal, ctx.account);
-    ctx.sim.state.portalSessions.set(token, { token, sessionId: portal.id, customer, owner: ctx.account, returnUrl: optStr(ctx.params, 'return_url') ?? null });
-    return portal;
   });
 }
