@@ -20,7 +20,15 @@ export const checkoutBody = z
     success_url: httpUrl,
     cancel_url: httpUrl,
     customer_email: z.email().max(512).optional(),
-    application_fee_percent: z.number().min(0).max(100).optional(),
+    // Stripe takes a percentage with at most two decimals.
+    application_fee_percent: z
+      .number()
+      .min(0)
+      .max(100)
+      .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, 'at most two decimal places')
+      // 0.1 + 0.2 is 0.30000000000000004 in JSON: send Stripe the two decimals meant.
+      .transform((n) => Math.round(n * 100) / 100)
+      .optional(),
   })
   .strict();
 

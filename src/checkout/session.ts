@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { AppContext } from '../context.js';
 import { BadRequest } from '../http/errors.js';
+import { knownCustomerOn } from './customer.js';
 import { sellingAccountOf } from './operator.js';
 import type { CheckoutInput } from './schemas.js';
 
@@ -39,6 +40,17 @@ function paymentFeeAmount(price: Stripe.Price, quantity: number, percent: number
 }
 
 /**
+ * Who pays: the subject's customer on this account when an earlier sale made one (Stripe takes
+ * `customer` or `customer_email`, never both), else the email if given. A payment-mode session
+ * makes a customer only when asked (`customer_creation`), and the next sale needs one to reuse.
+ * https://docs.stripe.com/api/checkout/sessions/create#create_checkout_session-customer
+ */
+function buyerParams(customer: string | null, email: string | undefined, mode: Mode): Partial<Stripe.Checkout.SessionCreateParams> {
+  if (customer !== null) return { customer };
+  return { ...(email ? { customer_email: email } : {}), ...(mode === 'payment' ? { customer_creation: 'always' as const } : {}) };
+}
+
+/**
  * A Checkout Session created under the operator's connected account, selling `capabilities`
  * to the subject. The metadata rides on the session and on the subscription or payment it
  * creates, so any of their events can grant on its own.
@@ -54,9 +66,11 @@ export async function createCheckoutSession(
   const options: Stripe.RequestOptions = { stripeAccount: seller.stripeAccountId };
   const price = await ctx.stripe.prices.retrieve(input.price_id, {}, options);
   const mode = modeFor(price, input.mode);
+  const subject = input.subject_id ?? input.entity_id;
+  const customer = await knownCustomerOn(ctx.pool, tenantId, subject, seller.stripeAccountId);
   const metadata: Stripe.MetadataParam = {
     nself_tenant_id: tenantId,
-    nself_entity_id: input.subject_id ?? input.entity_id,
+    nself_entity_id: subject,
     nself_capabilities: input.capabilities.join(','),
     nself_operator_entity_id: input.entity_id,
   };
@@ -66,7 +80,7 @@ export async function createCheckoutSession(
     success_url: input.success_url,
     cancel_url: input.cancel_url,
     metadata,
-    ...(input.customer_email ? { customer_email: input.customer_email } : {}),
+    ...buyerParams(customer, input.customer_email, mode),
   };
   const fee = input.application_fee_percent;
   if (mode === 'subscription') {

@@ -32,6 +32,15 @@ export function optNum(p: FormObject, name: string, label = name): number | unde
   return n;
 }
 
+/** A percentage as Stripe takes it: a decimal with at most two decimal places. */
+export function optPercent(p: FormObject, name: string, label = name): number | undefined {
+  const n = optNum(p, name, label);
+  if (n !== undefined && !/^-?\d*(?:\.\d{0,2})?$/.test(String(p[name]))) {
+    throw invalidParam(label, `Invalid decimal: ${String(p[name])}; must contain at maximum two decimal places.`);
+  }
+  return n;
+}
+
 export function optBool(p: FormObject, name: string): boolean | undefined {
   const v = optStr(p, name);
   if (v === undefined) return undefined;

@@ -73,6 +73,13 @@ describe('POST /checkout', () => {
     expect(created!.body).toMatchObject({ subscription_data: { application_fee_percent: '12.5' } });
   });
 
+  it('sends Stripe the two decimals meant by a fee percent that JSON carries inexactly', async () => {
+    const res = await postCheckout(w, { entity_id: 'shop-1', price_id: monthly, capabilities: ['pro'], application_fee_percent: 0.1 + 0.2 });
+    expect(res.statusCode).toBe(200);
+    const [created] = await simRequests(w.sim, 'POST', '/v1/checkout/sessions');
+    expect(created!.body).toMatchObject({ subscription_data: { application_fee_percent: '0.3' } });
+  });
+
   it('refuses a mode that contradicts the price', async () => {
     const res = await postCheckout(w, { entity_id: 'shop-1', price_id: once, capabilities: ['x'], mode: 'subscription' });
     expect(res.statusCode).toBe(400);
@@ -124,6 +131,7 @@ describe('POST /checkout', () => {
     ['an unknown field', { coupon: 'FREE' }],
     ['a malformed price id', { price_id: '../v1/prices' }],
     ['a fee over 100%', { application_fee_percent: 150 }],
+    ['a fee with three decimals', { application_fee_percent: 12.345 }],
     ['a bad email', { customer_email: 'not-an-email' }],
   ] as Array<[string, Record<string, unknown>]>)('answers 400 for %s, without calling Stripe', async (_name, override) => {
     const res = await postCheckout(w, { entity_id: 'shop-1', price_id: monthly, capabilities: ['pro'], ...override } as CheckoutRequest);

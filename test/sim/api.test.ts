@@ -267,6 +267,35 @@ describe('checkout sessions', () => {
   });
 });
 
+describe('checkout sessions and customers', () => {
+  it('a session for an existing customer pays as that customer; customer and customer_email exclude each other', async () => {
+    const account = await onboardedAccount(sim, stripe);
+    const opts = { stripeAccount: account.id };
+    const customer = await stripe.customers.create({ email: 'known@example.com' }, opts);
+    const price = await recurringPrice(stripe, account.id);
+    const both = await stripeError(stripe.checkout.sessions.create({ mode: 'subscription', customer: customer.id, customer_email: 'x@example.com', line_items: [{ price: price.id, quantity: 1 }], success_url: 'https://x.test' }, opts));
+    expect(both.message).toBe('You may only specify one of these parameters: customer, customer_email.');
+    const session = await stripe.checkout.sessions.create({ mode: 'subscription', customer: customer.id, line_items: [{ price: price.id, quantity: 1 }], success_url: 'https://x.test' }, opts);
+    expect(session.customer).toBe(customer.id);
+    await fetch(String(session.url), { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    const paid = await stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription'] }, opts);
+    expect(paid.customer).toBe(customer.id);
+    expect(paid.customer_details?.email).toBe('known@example.com');
+    expect((paid.subscription as Stripe.Subscription).customer).toBe(customer.id);
+  });
+
+  it('shows customer_creation as asked, and refuses a fee percent with more than two decimals in Stripe’s words', async () => {
+    const account = await onboardedAccount(sim, stripe);
+    const opts = { stripeAccount: account.id };
+    const once = await stripe.prices.create({ currency: 'usd', unit_amount: 500, product_data: { name: 'Once' } }, opts);
+    const always = await stripe.checkout.sessions.create({ mode: 'payment', customer_creation: 'always', line_items: [{ price: once.id, quantity: 1 }], success_url: 'https://x.test' }, opts);
+    expect(always.customer_creation).toBe('always');
+    const price = await recurringPrice(stripe, account.id);
+    const fee = await stripeError(stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: price.id, quantity: 1 }], success_url: 'https://x.test', subscription_data: { application_fee_percent: 12.345 } }, opts));
+    expect(fee).toMatchObject({ statusCode: 400, param: 'subscription_data[application_fee_percent]', message: 'Invalid decimal: 12.345; must contain at maximum two decimal places.' });
+  });
+});
+
 describe('subscriptions and payments', () => {
   it('retrieves, lists, updates and cancels a triggered subscription', async () => {
     const account = await onboardedAccount(sim, stripe);

@@ -23,7 +23,9 @@ export function paySession(sim: Sim, session: CheckoutSession, email: string | n
   const owner = sim.state.ownerOf(session.id);
   const options = sim.state.sessionOptions.get(session.id);
   if (options === undefined) throw invalidRequest('This Checkout Session has no line items.');
-  const buyerEmail = email ?? session.customer_email ?? 'buyer@example.com';
+  // A session for an existing customer pays as that customer (Checkout prefills its email).
+  const known = session.customer === null ? undefined : sim.state.find(session.customer, 'customer')?.obj;
+  const buyerEmail = email ?? (typeof known?.email === 'string' ? known.email : null) ?? session.customer_email ?? 'buyer@example.com';
   // Payment mode creates a customer only when asked (customer_creation=always); subscriptions always need one.
   let customer = session.customer;
   if (customer === null && (session.mode === 'subscription' || options.customerCreation === 'always')) {

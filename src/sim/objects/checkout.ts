@@ -36,6 +36,8 @@ export interface SessionInput {
   returnUrl: string | null;
   customer: string | null;
   customerEmail: string | null;
+  /** `customer_creation` as requested; Stripe shows `if_required` for a payment without one. */
+  customerCreation?: string | null;
   clientReferenceId: string | null;
   metadata: JsonObject;
   publicUrl: string;
@@ -68,7 +70,7 @@ export function buildSession(input: SessionInput): CheckoutSession {
     custom_fields: [],
     custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
     customer: input.customer,
-    customer_creation: input.customer === null && input.mode === 'payment' ? 'if_required' : null,
+    customer_creation: input.customerCreation ?? (input.customer === null && input.mode === 'payment' ? 'if_required' : null),
     customer_details: null,
     customer_email: input.customerEmail,
     expires_at: input.expiresAt ?? now() + 24 * 3600,

@@ -7,7 +7,7 @@ import { now } from '../ids.js';
 import type { JsonObject } from '../json.js';
 import { isKind } from '../objects/guards.js';
 import { buildLineItem, buildSession, type CheckoutLine, type CheckoutSession } from '../objects/checkout.js';
-import { applyMetadata, optArr, optInt, optNum, optObj, optStr, reqStr } from '../params.js';
+import { applyMetadata, optArr, optInt, optObj, optPercent, optStr, reqStr } from '../params.js';
 import { createPrice } from './catalog.js';
 import { listOf, mustGet } from './common.js';
 
@@ -63,7 +63,7 @@ function createSession(ctx: ApiContext): JsonObject {
   if (mode !== 'subscription' && optObj(ctx.params, 'subscription_data') !== undefined) throw invalidParam('subscription_data', `You can not pass \`subscription_data\` in \`${mode}\` mode.`);
   if (mode !== 'payment' && optObj(ctx.params, 'payment_intent_data') !== undefined) throw invalidParam('payment_intent_data', `You can not pass \`payment_intent_data\` in \`${mode}\` mode.`);
   const feeAmount = optInt(paymentIntentData, 'application_fee_amount', 'payment_intent_data[application_fee_amount]') ?? null;
-  const feePercent = optNum(subscriptionData, 'application_fee_percent', 'subscription_data[application_fee_percent]') ?? null;
+  const feePercent = optPercent(subscriptionData, 'application_fee_percent', 'subscription_data[application_fee_percent]') ?? null;
   if ((feeAmount !== null || feePercent !== null) && ctx.account === null) {
     throw invalidRequest('Can only apply an application fee when the request is made on behalf of another account (using an OAuth key, the Stripe-Account header, or the on_behalf_of parameter).', { param: feeAmount !== null ? 'payment_intent_data[application_fee_amount]' : 'subscription_data[application_fee_percent]' });
   }
@@ -80,6 +80,7 @@ function createSession(ctx: ApiContext): JsonObject {
     returnUrl: optStr(ctx.params, 'return_url') ?? null,
     customer,
     customerEmail,
+    customerCreation: optStr(ctx.params, 'customer_creation') ?? null,
     clientReferenceId: optStr(ctx.params, 'client_reference_id') ?? null,
     metadata: applyMetadata({}, ctx.params),
     publicUrl: ctx.sim.config.publicUrl,
