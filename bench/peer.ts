@@ -7,10 +7,10 @@ const PEER_DIR = join(ROOT, 'bench', 'peer');
 const ENTRY = join(PEER_DIR, 'node_modules', '@supabase', 'stripe-sync-engine', 'dist', 'index.cjs');
 
 /**
- * stripe sync-engine, installed in bench/peer from its own lockfile on first use: it requires
- * stripe 19 or later, the service pins 17.5.0, and one root install cannot hold both without
- * --legacy-peer-deps for everyone. Returns the package's CommonJS entry file: its ES module
- * build runs its migrations from `__dirname`, which ES modules do not have (the error is only logged).
+ * stripe sync-engine, installed in bench/peer from its own lockfile on first use, with the stripe
+ * (19) it was released with: the service's own dependencies (stripe 23) stay untouched by it.
+ * Returns the package's CommonJS entry file: its ES module build runs its migrations from
+ * `__dirname`, which ES modules do not have (the error is only logged).
  */
 export function syncEngineEntry(): string {
   if (!existsSync(ENTRY)) {

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import rawBody from 'fastify-raw-body';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type Stripe from 'stripe';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -104,7 +105,7 @@ async function composeApp(config: Config, deps: AppDeps, logger: Logger, databas
 
   const stripe = deps.stripe ?? createStripeClient(config);
   const metrics = createMetrics(pool);
-  stripe.on('response', (event) => metrics.stripeCalls.inc({ outcome: event.status < 400 ? 'ok' : 'error' }));
+  stripe.on('response', (event: Stripe.ResponseEvent) => metrics.stripeCalls.inc({ outcome: event.status < 400 ? 'ok' : 'error' }));
   const ctx: AppContext = { config, pool, stripe, logger, metrics };
 
   const app = Fastify(serverOptions(config, logger)).withTypeProvider<ZodTypeProvider>();

@@ -66,7 +66,7 @@ async function databaseChecks(config: Config, dev: DevSettings | null): Promise<
 
 async function stripeCheck(config: Config): Promise<Check> {
   try {
-    const account = await createStripeClient(config, { timeoutMs: 5_000, maxNetworkRetries: 0 }).accounts.retrieve();
+    const account = await createStripeClient(config, { timeoutMs: 5_000, maxNetworkRetries: 0 }).accounts.retrieveCurrent();
     return { name: 'stripe api', ok: true, detail: `platform account ${account.id}` };
   } catch (err) {
     return {

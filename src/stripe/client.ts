@@ -3,34 +3,29 @@ import type { Config } from '../config.js';
 
 export type StripeClient = Stripe;
 
-type RequestArgs = Parameters<Stripe.HttpClient['makeRequest']>;
-
 /**
- * Sends every request to one base URL, whatever host the SDK chose. stripe-node sends
- * OAuth calls to connect.stripe.com regardless of the `host` option; this is the only
- * way to route those to a Stripe-compatible server too.
+ * The SDK client. Stripe answers in the version we send, `STRIPE_API_VERSION` (2024-12-18.acacia
+ * by default), not the one this stripe-node release is typed for (its `LatestApiVersion`): so the
+ * version is passed explicitly, and nothing read back is trusted to have the SDK's types — every
+ * object goes through our own schemas (src/stripe/objects/), which know each version's shape.
+ *
+ * With STRIPE_API_BASE, `host`/`port`/`protocol` send all traffic there. Since stripe-node 22
+ * (https://github.com/stripe/stripe-node/pull/2643) a client-wide host also carries the OAuth
+ * calls (`oauth.token`, `oauth.deauthorize`), which earlier releases always sent to
+ * connect.stripe.com: they need no forwarding HTTP client any more.
  */
-class ForwardingHttpClient implements Stripe.HttpClient {
-  private readonly inner = Stripe.createNodeHttpClient();
-  private readonly protocol: Stripe.HttpProtocol;
-  private readonly port: number;
-  constructor(private readonly base: URL) {
-    this.protocol = base.protocol === 'https:' ? 'https' : 'http';
-    this.port = Number(base.port || (this.protocol === 'https' ? 443 : 80));
-  }
-  getClientName(): string {
-    return 'node';
-  }
-  makeRequest(...args: RequestArgs): ReturnType<Stripe.HttpClient['makeRequest']> {
-    const [, , path, method, headers, data, , timeout] = args;
-    return this.inner.makeRequest(this.base.hostname, this.port, path, method, headers, data, this.protocol, timeout);
-  }
+/**
+ * Our API version as the SDK's config wants it. Its type names only the SDK's own pinned version,
+ * yet Stripe accepts any real one (config.ts checks the form): this is the one place that says so.
+ */
+export function sdkApiVersion(version: string): Stripe.LatestApiVersion {
+  return version as Stripe.LatestApiVersion;
 }
 
 export function createStripeClient(config: Config, opts: { timeoutMs?: number; maxNetworkRetries?: number } = {}): Stripe {
   const base = config.stripe.apiBase ? new URL(config.stripe.apiBase) : null;
   return new Stripe(config.stripe.secretKey, {
-    apiVersion: config.stripe.apiVersion as Stripe.LatestApiVersion,
+    apiVersion: sdkApiVersion(config.stripe.apiVersion),
     maxNetworkRetries: opts.maxNetworkRetries ?? 1,
     timeout: opts.timeoutMs ?? 15_000,
     telemetry: false,
@@ -40,7 +35,6 @@ export function createStripeClient(config: Config, opts: { timeoutMs?: number; m
           host: base.hostname,
           port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)),
           protocol: base.protocol === 'https:' ? 'https' : 'http',
-          httpClient: new ForwardingHttpClient(base),
         }
       : {}),
   });

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
-import { control, onboardedAccount, recurringPrice, SECRET_KEY, startTestSimulator, stripeFor } from './helpers.js';
+import { acaciaInvoice, acaciaSubscription, control, onboardedAccount, recurringPrice, SECRET_KEY, startTestSimulator, stripeFor } from './helpers.js';
 
 let sim: Simulator;
 let stripe: Stripe;
@@ -197,7 +197,9 @@ describe('catalog and customers', () => {
     const product = await stripe.products.create({ name: 'Seats' });
     expect(product.object).toBe('product');
     const price = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 1500, recurring: { interval: 'month' }, lookup_key: 'seats_monthly' });
-    expect(price).toMatchObject({ object: 'price', type: 'recurring', unit_amount: 1500, unit_amount_decimal: '1500', product: product.id });
+    expect(price).toMatchObject({ object: 'price', type: 'recurring', unit_amount: 1500, product: product.id });
+    // The simulator answers Stripe's decimal string; stripe-node (21 and later) reads it into a Stripe.Decimal.
+    expect(String(price.unit_amount_decimal)).toBe('1500');
     expect((await stripe.prices.list({ lookup_keys: ['seats_monthly'] })).data.map((p) => p.id)).toEqual([price.id]);
     expect((await stripe.prices.retrieve(price.id)).id).toBe(price.id);
     const account = await onboardedAccount(sim, stripe);
@@ -307,14 +309,15 @@ describe('subscriptions and payments', () => {
     expect(sub.status).toBe('active');
     expect(sub.metadata).toEqual({ nself_entity_id: 'e9' });
     // acacia keeps the period on the subscription only (basil moved it onto the items).
-    expect(sub.current_period_end).toBeGreaterThan(sub.current_period_start);
+    const period = acaciaSubscription.parse(sub);
+    expect(period.current_period_end).toBeGreaterThan(period.current_period_start);
     expect(sub.items.data[0]).not.toHaveProperty('current_period_end');
     expect(typeof sub.latest_invoice === 'object' && sub.latest_invoice?.status).toBe('paid');
     const invoice = sub.latest_invoice as Stripe.Invoice;
-    const pi = await stripe.paymentIntents.retrieve(String(invoice.payment_intent), {}, opts);
+    const pi = await stripe.paymentIntents.retrieve(String(acaciaInvoice.parse(invoice).payment_intent), {}, opts);
     expect(pi.status).toBe('succeeded');
     expect((await stripe.charges.retrieve(String(pi.latest_charge), {}, opts)).paid).toBe(true);
-    expect((await stripe.invoices.retrieve(invoice.id, {}, opts)).paid).toBe(true);
+    expect(acaciaInvoice.parse(await stripe.invoices.retrieve(invoice.id, {}, opts)).paid).toBe(true);
     expect((await stripe.subscriptions.list({ customer: String(sub.customer) }, opts)).data.map((s) => s.id)).toEqual([id]);
     const updated = await stripe.subscriptions.update(id, { cancel_at_period_end: true, metadata: { extra: '1' } }, opts);
     expect(updated.cancel_at_period_end).toBe(true);

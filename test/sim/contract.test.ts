@@ -132,7 +132,7 @@ describe.each(VERSIONS)(`contract ($api): responses match Stripe's schemas for t
     const invoice = await stripe.invoices.retrieve(String(sub.latest_invoice), {}, opts);
     expectValid('invoice', invoice);
     expectList('invoice', await stripe.invoices.list({ subscription: sub.id }, opts));
-    const piId = String((await control<{ object: Stripe.Invoice }>(sim, 'GET', `/_sim/objects/${invoice.id}`)).body.object.payment_intent);
+    const piId = String((await control<{ object: { payment_intent: string } }>(sim, 'GET', `/_sim/objects/${invoice.id}`)).body.object.payment_intent);
     const pi = await stripe.paymentIntents.retrieve(piId, {}, opts);
     expectValid('payment_intent', pi);
     const charge = await stripe.charges.retrieve(String(pi.latest_charge), {}, opts);

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
-import { CONNECT_SECRET, control, onboardedAccount, startTestSimulator, stripeFor, waitFor, WebhookReceiver } from './helpers.js';
+import { acaciaSubscription, CONNECT_SECRET, control, onboardedAccount, startTestSimulator, stripeFor, waitFor, WebhookReceiver } from './helpers.js';
 
 let sim: Simulator;
 let stripe: Stripe;
@@ -139,7 +139,7 @@ describe('the hosted portal follows its configuration', () => {
     await clickCancel(url, html);
     const event = await waitFor(() => connectEvents()[0]);
     expect(event.type).toBe('customer.subscription.updated');
-    expect(event.data.object).toMatchObject({ status: 'active', cancel_at_period_end: true, cancel_at: (event.data.object as Stripe.Subscription).current_period_end });
+    expect(event.data.object).toMatchObject({ status: 'active', cancel_at_period_end: true, cancel_at: acaciaSubscription.parse(event.data.object).current_period_end });
     expect(event.data.previous_attributes).toMatchObject({ cancel_at_period_end: false });
     const after = await (await fetch(url)).text();
     expect(after).toContain('cancels at the end of the period');

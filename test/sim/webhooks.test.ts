@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
-import { CONNECT_SECRET, control, onboardedAccount, PLATFORM_SECRET, startTestSimulator, stripeFor, waitFor, WebhookReceiver } from './helpers.js';
+import { acaciaInvoice, CONNECT_SECRET, control, onboardedAccount, PLATFORM_SECRET, startTestSimulator, stripeFor, waitFor, WebhookReceiver } from './helpers.js';
 
 let sim: Simulator;
 let stripe: Stripe;
@@ -177,7 +177,7 @@ describe('business controls', () => {
     const invoiceId = String((await stripe.subscriptions.retrieve(sub.id, {}, opts)).latest_invoice);
     const invoice = await stripe.invoices.retrieve(invoiceId, {}, opts);
     expect((await control(sim, 'POST', `/_sim/invoices/${invoiceId}/pay`)).status).toBe(400);
-    const charge = String(invoice.charge);
+    const charge = String(acaciaInvoice.parse(invoice).charge);
     await control(sim, 'POST', `/_sim/charges/${charge}/refund`, { amount: 100 });
     await control(sim, 'POST', `/_sim/charges/${charge}/dispute`);
     const events = verify('/connect');

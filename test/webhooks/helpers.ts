@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import type { Pool } from '../../src/db/pool.js';
+import { sdkApiVersion } from '../../src/stripe/client.js';
 import { TEST_ENV } from '../helpers/config.js';
 
 export const PLATFORM_SECRET = TEST_ENV.STRIPE_PLATFORM_WEBHOOK_SECRET;
@@ -8,7 +9,7 @@ export const CONNECT_SECRET = TEST_ENV.STRIPE_CONNECT_WEBHOOK_SECRET;
 export const TENANT = '4f1c6f0e-1d7e-4a5b-9a52-5a2f8f0c1b11';
 
 // Only its webhook helpers are used: signing needs no network.
-const sdk = new Stripe('sk_test_unused', { apiVersion: '2024-12-18.acacia' });
+const sdk = new Stripe('sk_test_unused', { apiVersion: sdkApiVersion('2024-12-18.acacia') });
 
 export function signature(payload: string, secret: string, timestamp?: number): string {
   return sdk.webhooks.generateTestHeaderString({ payload, secret, ...(timestamp === undefined ? {} : { timestamp }) });
