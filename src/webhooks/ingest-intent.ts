@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { snapshotOf } from '../accounts/status.js';
 import { grantTargetFromMetadata, subscriptionState } from '../entitlements/grants.js';
 import { notificationPayload } from '../notify.js';
+import { checkoutSource } from './handlers/checkout.js';
 import { invoiceSubscriptionId } from './handlers/invoices.js';
 import { eventMetadata, namedOperator } from './scope.js';
 import type { Channel } from './types.js';
@@ -87,16 +88,10 @@ function decodeCheckout(event: Stripe.Event): Decoded {
   const target = grantTargetFromMetadata(session.metadata);
   if (!target) return skip('no_entitlement_metadata');
   if (!PAID.has(session.payment_status)) return skip(`payment_status_${session.payment_status}`);
-  const subscriptionId = idOf(session.subscription);
-  const intentId = idOf(session.payment_intent);
-  const source =
-    session.mode === 'subscription' && subscriptionId
-      ? { source_type: 'subscription', source_id: subscriptionId }
-      : session.mode === 'payment' && intentId
-        ? { source_type: 'payment', source_id: intentId }
-        : null;
+  const source = checkoutSource(session);
   if (!source) return skip(`unsupported_session_mode_${session.mode}`);
-  return { skip: null, x: { grant: { ...source, entity: target.entityId, caps: target.capabilities, customer: idOf(session.customer), session: session.id } } };
+  const grant = { source_type: source.sourceType, source_id: source.sourceId, entity: target.entityId, caps: target.capabilities, customer: idOf(session.customer), session: session.id };
+  return { skip: null, x: { grant } };
 }
 
 function decodePaymentIntent(event: Stripe.Event): Decoded {

@@ -148,6 +148,27 @@ describe('checkout', () => {
     ]);
   });
 
+  it('a payment that cost nothing (100% coupon, no payment intent) grants, backed by the session', async () => {
+    const entity = uniqueId('buyer');
+    const cs = { ...session({ mode: 'payment', entity, paymentStatus: 'no_payment_required' }), amount_total: 0 };
+    expect(cs.payment_intent).toBeNull();
+    const event = makeEvent({ type: 'checkout.session.completed', account, object: cs });
+    expect(await deliver(t.app, event)).toEqual({ status: 200, body: { received: true } });
+    expect((await eventRowOf(t.db.pool, event.id))?.outcome).toBe('processed');
+    expect((await grantsOf(t.db.pool, cs.id)).map((g) => [g.entity_id, g.capability, g.source_type, g.allowed, g.status, g.checkout_session_id, g.stripe_customer_id])).toEqual([
+      [entity, 'pro', 'payment', true, 'paid', cs.id, 'cus_buyer'],
+      [entity, 'reports', 'payment', true, 'paid', cs.id, 'cus_buyer'],
+    ]);
+  });
+
+  it('a paid payment-mode session without a payment intent grants nothing', async () => {
+    const cs = session({ mode: 'payment', entity: uniqueId('buyer') });
+    const event = makeEvent({ type: 'checkout.session.completed', account, object: cs });
+    expect((await deliver(t.app, event)).body).toEqual({ received: true, ignored: true });
+    expect(await eventRowOf(t.db.pool, event.id)).toMatchObject({ outcome: 'ignored', ignored_reason: 'unsupported_session_mode_payment' });
+    expect(await grantsOf(t.db.pool, cs.id)).toEqual([]);
+  });
+
   it('an unpaid session grants nothing', async () => {
     const sub = uniqueId('sub');
     const event = makeEvent({ type: 'checkout.session.completed', account, object: session({ mode: 'subscription', entity: uniqueId('buyer'), subscription: sub, paymentStatus: 'unpaid' }) });

@@ -10,6 +10,7 @@ import { INGEST_TYPES } from '../../src/webhooks/ingest-intent.js';
 import { processEvent, type PipelineDeps, type PipelineResult } from '../../src/webhooks/pipeline.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { makeEvent, TENANT } from './helpers.js';
 import { deliveriesArb, seedWorld, world } from './random-events.js';
 
 /**
@@ -101,7 +102,8 @@ async function rowsOf(pool: Pool, prefix: string): Promise<Record<string, unknow
     grants: await q(`SELECT tenant_id, entity_id, capability, source_type, source_id, status, allowed, quantity, current_period_end,
                             payment_failed, stripe_account_id, stripe_customer_id, checkout_session_id, note, last_event_created,
                             revoked_at IS NULL AS live, payment_event_created, expires_at, account_deauthorized
-                       FROM np_stripe_entitlements WHERE source_id LIKE $1 OR entity_id LIKE $1 ORDER BY source_id, entity_id, capability`),
+                       FROM np_stripe_entitlements WHERE source_id LIKE $1 OR entity_id LIKE $1
+                      ORDER BY source_id, entity_id, capability, tenant_id`),
     accounts: await q(`SELECT tenant_id, entity_id, stripe_account_id, connected_via, status, email, country, details_submitted,
                               charges_enabled, payouts_enabled, requirements_due, disabled_reason, livemode, last_event_created,
                               deauthorized_at IS NULL AS connected, access_token, refresh_token
@@ -132,4 +134,31 @@ describe('the SQL ingest path applies events exactly as the TypeScript handlers 
     expect([...appliedInBatch].sort()).toEqual([...INGEST_TYPES].sort());
     expect(handedOver).toBeGreaterThan(0);
   }, 300_000);
+
+  // Rare in the random runs (a valid free session in payment mode on a known account), so also once for certain.
+  it('a session that cost nothing (no payment intent) grants the same, backed by the session, through both paths', async () => {
+    const prefix = `free${Date.now().toString(36)}`;
+    const w = world(prefix);
+    await Promise.all([seedWorld(fast.pool, w), seedWorld(reference.pool, w)]);
+    const metadata = { nself_tenant_id: TENANT, nself_entity_id: `buyer_${prefix}`, nself_capabilities: 'pro,team' };
+    const session = (n: number, paymentStatus: string, intent: string | null) =>
+      makeEvent({
+        type: 'checkout.session.completed',
+        account: w.known,
+        id: `evt_${prefix}_${n}`,
+        object: { id: `cs_${prefix}${n}`, object: 'checkout.session', mode: 'payment', payment_status: paymentStatus, customer: `cus_${prefix}`, subscription: null, payment_intent: intent, metadata },
+      });
+    const events = [session(1, 'no_payment_required', null), session(2, 'no_payment_required', `pi_${prefix}2`), session(3, 'unpaid', null), session(4, 'paid', null)];
+    const batched = await throughBatches([...events, events[0]!], [5]);
+    expect(batched.answers).toEqual(['processed', 'processed', 'ignored:payment_status_unpaid', 'ignored:unsupported_session_mode_payment', 'duplicate']);
+    expect(await throughPipeline(batched.order)).toEqual(batched.answers);
+    const rows = await rowsOf(fast.pool, prefix);
+    expect(rows).toEqual(await rowsOf(reference.pool, prefix));
+    expect(rows.grants!.map((g) => [(g as { source_id: string }).source_id, (g as { capability: string }).capability])).toEqual([
+      [`cs_${prefix}1`, 'pro'],
+      [`cs_${prefix}1`, 'team'],
+      [`pi_${prefix}2`, 'pro'],
+      [`pi_${prefix}2`, 'team'],
+    ]);
+  });
 });

@@ -97,11 +97,12 @@ export function eventArb(w: World): fc.Arbitrary<Stripe.Event> {
     });
 
   const checkout = fc
-    .record({ c: common, mode: pick('subscription', 'payment', 'setup'), paid: pick('paid', 'unpaid', 'no_payment_required'), sub, pi, metadata: metadataArb(w), n: fc.integer({ min: 1, max: 3 }) })
-    .map(({ c, mode, paid, sub: s, pi: intent, metadata, n }) =>
+    // A payment that cost nothing (no_payment_required) has no payment intent: the session backs the grant.
+    .record({ c: common, mode: pick('subscription', 'payment', 'setup'), paid: pick('paid', 'unpaid', 'no_payment_required'), sub, pi, noIntent: fc.boolean(), metadata: metadataArb(w), n: fc.integer({ min: 1, max: 3 }) })
+    .map(({ c, mode, paid, sub: s, pi: intent, noIntent, metadata, n }) =>
       makeEvent({
         type: 'checkout.session.completed',
-        object: { id: `cs_${p}${n}`, object: 'checkout.session', mode, payment_status: paid, customer: `cus_${p}`, subscription: mode === 'subscription' ? s : null, payment_intent: mode === 'payment' ? intent : null, metadata },
+        object: { id: `cs_${p}${n}`, object: 'checkout.session', mode, payment_status: paid, customer: `cus_${p}`, subscription: mode === 'subscription' ? s : null, payment_intent: mode === 'payment' && !noIntent ? intent : null, metadata },
         ...c,
       }),
     );

@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import { grantTargetFromMetadata } from '../../entitlements/grants.js';
 import { grantPurchase } from '../grant-writes.js';
 import { ignored, processed, type EventHandler } from '../types.js';
@@ -8,9 +9,23 @@ const idOf = (v: string | { id: string } | null | undefined): string | null => (
 const PAID = new Set(['paid', 'no_payment_required']);
 
 /**
+ * What a paid session's grant is backed by: its subscription, or its payment intent. A payment
+ * that cost nothing (a 100% coupon: `no_payment_required`) has no payment intent; the session
+ * itself is then the payment. https://docs.stripe.com/payments/checkout/no-cost-orders
+ */
+export function checkoutSource(session: Stripe.Checkout.Session): { sourceType: 'subscription' | 'payment'; sourceId: string } | null {
+  const subscriptionId = idOf(session.subscription);
+  const intentId = idOf(session.payment_intent);
+  if (session.mode === 'subscription') return subscriptionId ? { sourceType: 'subscription', sourceId: subscriptionId } : null;
+  if (session.mode !== 'payment') return null;
+  if (intentId) return { sourceType: 'payment', sourceId: intentId };
+  return session.payment_status === 'no_payment_required' ? { sourceType: 'payment', sourceId: session.id } : null;
+}
+
+/**
  * Grants the session's `nself_capabilities` to its `nself_entity_id`, backed by the
- * subscription (subscription mode) or the payment intent (payment mode). A subscription
- * event that came first already made the grant; this only fills in the session's references.
+ * subscription (subscription mode) or the payment. A subscription event that came first
+ * already made the grant; this only fills in the session's references.
  */
 export const applyCheckoutCompleted: EventHandler = async (tx, event, ctx) => {
   if (event.type !== 'checkout.session.completed') return ignored('unexpected_type');
@@ -18,14 +33,7 @@ export const applyCheckoutCompleted: EventHandler = async (tx, event, ctx) => {
   const target = grantTargetFromMetadata(session.metadata);
   if (!target) return ignored('no_entitlement_metadata');
   if (!PAID.has(session.payment_status)) return ignored(`payment_status_${session.payment_status}`);
-  const subscriptionId = idOf(session.subscription);
-  const intentId = idOf(session.payment_intent);
-  const source =
-    session.mode === 'subscription' && subscriptionId
-      ? { sourceType: 'subscription' as const, sourceId: subscriptionId }
-      : session.mode === 'payment' && intentId
-        ? { sourceType: 'payment' as const, sourceId: intentId }
-        : null;
+  const source = checkoutSource(session);
   if (!source) return ignored(`unsupported_session_mode_${session.mode}`);
   await grantPurchase(tx, {
     tenantId: ctx.tenantId,
@@ -37,3 +45,4 @@ export const applyCheckoutCompleted: EventHandler = async (tx, event, ctx) => {
   });
   return processed;
 };
+
