@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import type { AppContext } from '../context.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError, BadRequest, Conflict, NotFound } from '../http/errors.js';
+import { fetchAccount } from '../stripe/fetched.js';
 import { mintAccountLink } from './links.js';
 import { findAccountByEntity, findAccountByStripeId, saveSnapshot } from './repository.js';
 import { spendState, verifyState, type StatePayload } from './state.js';
@@ -102,8 +103,7 @@ async function completeOAuth(ctx: AppContext, state: StatePayload, code: string)
   const token = await ctx.stripe.oauth.token({ grant_type: 'authorization_code', code });
   const accountId = token.stripe_user_id;
   if (!accountId || !token.access_token) throw new BadRequest('Stripe returned no connected account for this code', undefined, 'oauth_failed');
-  const snapshot = snapshotOf(await ctx.stripe.accounts.retrieve(accountId));
-  snapshot.livemode = token.livemode === true;
+  const snapshot = snapshotOf(await fetchAccount(ctx.stripe, accountId), token.livemode === true);
   const tokens: OAuthTokens = { accessToken: token.access_token, refreshToken: token.refresh_token ?? null, scope: token.scope ?? null, livemode: snapshot.livemode };
   let status: AccountStatus;
   try {
@@ -139,7 +139,8 @@ async function completeAccountLink(ctx: AppContext, state: StatePayload, refresh
     const link = await mintAccountLink(ctx.pool, ctx, { tenantId: state.tenant, entityId: state.entity, accountId, returnUrl: state.return_url ?? null });
     return { kind: 'redirect', location: link.url };
   }
-  const snapshot = snapshotOf(await ctx.stripe.accounts.retrieve(accountId));
+  // Its livemode is the stored row's, set in saveReturnedSnapshot.
+  const snapshot = snapshotOf(await fetchAccount(ctx.stripe, accountId), false);
   const status = await saveReturnedSnapshot(ctx, state, accountId, snapshot);
   ctx.logger.info({ entity_id: state.entity, account: accountId, status }, 'account onboarding return');
   return finish(state, status, accountId);

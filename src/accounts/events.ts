@@ -1,5 +1,6 @@
-import type Stripe from 'stripe';
-import { ignored, processed, type EventHandler } from '../webhooks/types.js';
+import { fetchAccount } from '../stripe/fetched.js';
+import { readAccount, type Account } from '../stripe/objects/account.js';
+import { ignored, objectHandler, processed, type EventHandler } from '../webhooks/types.js';
 import { namedOperator } from '../webhooks/scope.js';
 import type { Tx } from '../db/transaction.js';
 import { findAccountByStripeId, linkPendingAccount, markDeauthorized, saveSnapshot, type AccountRow } from './repository.js';
@@ -10,10 +11,10 @@ import { deriveStatus, snapshotOf } from './status.js';
  * recorded before creating it and has not linked yet (the event overtook /onboard's own
  * update); if /onboard linked it meanwhile, that row is found on the second look.
  */
-async function rowForEvent(tx: Tx, account: Stripe.Account): Promise<AccountRow | null> {
+async function rowForEvent(tx: Tx, account: Account): Promise<AccountRow | null> {
   const known = await findAccountByStripeId(tx, account.id, true);
   if (known) return known;
-  const operator = namedOperator(account.metadata ?? {});
+  const operator = namedOperator(account.metadata);
   if (!operator) return null;
   return (await linkPendingAccount(tx, { ...operator, accountId: account.id })) ?? findAccountByStripeId(tx, account.id, true);
 }
@@ -23,9 +24,7 @@ async function rowForEvent(tx: Tx, account: Stripe.Account): Promise<AccountRow 
  * applied changes nothing; on a tie (`created` has whole-second resolution) the account is
  * fetched from Stripe and that current state is applied.
  */
-export const applyAccountUpdated: EventHandler = async (tx, event, ctx) => {
-  if (event.type !== 'account.updated') return ignored('unexpected_type');
-  const object = event.data.object;
+export const applyAccountUpdated = objectHandler(readAccount, async (tx, event, object, ctx) => {
   const row = await rowForEvent(tx, object);
   if (!row) return ignored('unknown_account');
 
@@ -35,21 +34,20 @@ export const applyAccountUpdated: EventHandler = async (tx, event, ctx) => {
     ctx.logger.debug({ event_id: event.id, account: object.id }, 'account.updated older than the stored state');
     return ignored('stale event');
   }
-  const current = last !== null && created.getTime() === last ? await ctx.stripe.accounts.retrieve(object.id) : object;
-  const snapshot = snapshotOf(current);
-  snapshot.livemode = event.livemode;
+  const current = last !== null && created.getTime() === last ? await fetchAccount(ctx.stripe, object.id) : object;
+  const snapshot = snapshotOf(current, event.livemode);
   const status = deriveStatus(snapshot, { previous: row.status, visited: true });
   await saveSnapshot(tx, row.id, snapshot, status, created);
   ctx.logger.info({ event_id: event.id, account: object.id, entity_id: row.entity_id, status }, 'account updated');
   return processed;
-};
+});
 
 /**
  * account.application.deauthorized (may come with api_version null): the account left the
  * platform. Its status sticks at deauthorized, its tokens are erased and its grants stop allowing.
  */
 export const applyAccountDeauthorized: EventHandler = async (tx, event, ctx) => {
-  if (event.type !== 'account.application.deauthorized') return ignored('unexpected_type');
+  // Its object is the platform's application, nothing we read: the envelope's account says whose.
   const accountId = event.account;
   if (!accountId) return ignored('unknown_account');
   const row = await findAccountByStripeId(tx, accountId, true);

@@ -4,6 +4,7 @@ import { withTransaction, type Tx } from '../db/transaction.js';
 import { attachCreatedAccount, ensurePendingRow, findAccountByEntity, type AccountRow } from './repository.js';
 import { expressLoginLink, mintAccountLink, oauthAuthorizeUrl, type OnboardingUrl } from './links.js';
 import { snapshotOf } from './status.js';
+import { readAccount } from '../stripe/objects/account.js';
 
 export type OnboardMode = 'account_link' | 'oauth';
 
@@ -55,7 +56,9 @@ async function ensureExpressAccount(tx: Tx, ctx: AppContext, req: OnboardRequest
     },
     { idempotencyKey: accountIdempotencyKey(req.tenantId, req.entityId, generation) },
   );
-  return attachCreatedAccount(tx, row.id, account.id, snapshotOf(account));
+  // An account made with a live key is live (the Account object itself carries no livemode).
+  const created = readAccount(account, `account ${account.id} as created by Stripe`);
+  return attachCreatedAccount(tx, row.id, account.id, snapshotOf(created, ctx.config.stripe.mode === 'live'));
 }
 
 /** POST /onboard: an Account Link, an OAuth authorize URL, or for an active account its dashboard. */

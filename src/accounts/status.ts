@@ -1,4 +1,4 @@
-import type Stripe from 'stripe';
+import type { Account } from '../stripe/objects/account.js';
 
 export type AccountStatus = 'pending' | 'onboarding' | 'restricted' | 'active' | 'deauthorized';
 
@@ -15,19 +15,20 @@ export interface AccountSnapshot {
   country: string | null;
 }
 
-export function snapshotOf(account: Stripe.Account): AccountSnapshot {
-  const req = account.requirements;
-  const due = new Set([...(req?.currently_due ?? []), ...(req?.past_due ?? [])]);
+/**
+ * What we keep of an account (read through src/stripe/objects/account.ts). The Account object has
+ * no livemode field: callers take it from the event, the OAuth token, the key or the stored row.
+ */
+export function snapshotOf(account: Account, livemode: boolean): AccountSnapshot {
   return {
-    detailsSubmitted: account.details_submitted === true,
-    chargesEnabled: account.charges_enabled === true,
-    payoutsEnabled: account.payouts_enabled === true,
-    requirementsDue: [...due].sort(),
-    disabledReason: req?.disabled_reason ?? null,
-    // The Account object has no livemode field in this API version; events and tokens carry it.
-    livemode: (account as Stripe.Account & { livemode?: boolean }).livemode === true,
-    email: account.email ?? null,
-    country: account.country ?? null,
+    detailsSubmitted: account.detailsSubmitted,
+    chargesEnabled: account.chargesEnabled,
+    payoutsEnabled: account.payoutsEnabled,
+    requirementsDue: account.requirementsDue,
+    disabledReason: account.disabledReason,
+    livemode,
+    email: account.email,
+    country: account.country,
   };
 }
 

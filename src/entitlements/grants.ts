@@ -1,7 +1,8 @@
-import type Stripe from 'stripe';
 import type { Queryable } from '../db/pool.js';
 import { capability as capabilitySchema, entityId as entityIdSchema } from '../http/schemas.js';
 import type { StripeClient } from '../stripe/client.js';
+import { fetchSubscription } from '../stripe/fetched.js';
+import type { Subscription } from '../stripe/objects/subscription.js';
 
 /**
  * The grant WRITE repository: every change a subscription, a payment or an invoice makes to
@@ -23,7 +24,7 @@ export interface GrantTarget {
 }
 
 /** The entity and capabilities our metadata names (`nself_entity_id`, comma-joined `nself_capabilities`). */
-export function grantTargetFromMetadata(metadata: Stripe.Metadata | null | undefined): GrantTarget | null {
+export function grantTargetFromMetadata(metadata: Readonly<Record<string, string>> | null | undefined): GrantTarget | null {
   const entity = entityIdSchema.safeParse(metadata?.nself_entity_id);
   if (!entity.success) return null;
   const capabilities = [
@@ -46,32 +47,27 @@ export interface SubscriptionState {
   customerId: string | null;
 }
 
-function itemPeriodEnd(item: Stripe.SubscriptionItem): number | null {
-  // API versions from 2025-03-31 moved current_period_end onto the items.
-  const value = (item as unknown as Record<string, unknown>).current_period_end;
-  return typeof value === 'number' ? value : null;
-}
-
-/** What a subscription object means for its grants. */
-export function subscriptionState(sub: Stripe.Subscription): SubscriptionState {
-  const items = sub.items?.data ?? [];
-  const quantity = items.reduce((sum, item) => sum + (item.quantity ?? 1), 0);
-  const ownEnd = (sub as unknown as Record<string, unknown>).current_period_end;
-  const itemEnds = items.map(itemPeriodEnd).filter((v): v is number => v !== null);
-  const periodEnd = typeof ownEnd === 'number' ? ownEnd : itemEnds.length > 0 ? Math.max(...itemEnds) : null;
+/**
+ * What a subscription means for its grants. The quantity is the seats over its items (an item
+ * without one, a metered price, counts once); the period is the one the schema read from the
+ * subscription (acacia) or its items (basil).
+ */
+export function subscriptionState(sub: Subscription): SubscriptionState {
+  const quantity = sub.items.reduce((sum, item) => sum + (item.quantity ?? 1), 0);
   return {
     status: sub.status,
     allowed: ALLOWING.has(sub.status),
     terminal: TERMINAL.has(sub.status),
-    quantity: items.length > 0 ? quantity : 1,
-    periodEnd: periodEnd === null ? null : new Date(periodEnd * 1000),
-    customerId: typeof sub.customer === 'string' ? sub.customer : (sub.customer?.id ?? null),
+    quantity: sub.items.length > 0 ? quantity : 1,
+    periodEnd: sub.periodEnd,
+    customerId: sub.customerId,
   };
 }
 
 export interface SubscriptionSync {
   tenantId: string;
-  subscription: Stripe.Subscription;
+  /** Read through src/stripe/objects/subscription.ts, whichever version it came in. */
+  subscription: Subscription;
   /** The connected account the subscription lives under (null: the platform). */
   accountId: string | null;
   /** `created` of the event carrying this state; null = the state was fetched from Stripe. */
@@ -195,8 +191,7 @@ export async function syncGrantsFromSubscription(tx: Queryable, input: Subscript
     const tied = await hasTie(tx, input, input.eventCreated!, changed);
     if (tied) {
       const fetchedAt = new Date();
-      const opts = input.accountId ? { stripeAccount: input.accountId } : undefined;
-      const current = await input.stripe.subscriptions.retrieve(sub.id, {}, opts);
+      const current = await fetchSubscription(input.stripe, sub.id, input.accountId);
       return syncGrantsFromSubscription(tx, { ...input, subscription: current, eventCreated: null, fetched: true, fetchedAt });
     }
   }

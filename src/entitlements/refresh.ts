@@ -5,6 +5,9 @@ import { grantsNeedingRefresh } from './answer.js';
 import { deauthorizedAccounts, grantsForKey, type GrantRow } from './grant-reads.js';
 import { syncGrantsFromSubscription } from './grants.js';
 import { SingleFlight } from './single-flight.js';
+import { fetchSubscription } from '../stripe/fetched.js';
+import { MalformedStripeObject } from '../stripe/objects/read.js';
+import type { Subscription } from '../stripe/objects/subscription.js';
 
 export interface RefreshKey {
   tenantId: string;
@@ -54,10 +57,15 @@ export class GrantRefresher {
 
   private async refreshSubscription(tenantId: string, subscriptionId: string, accountId: string | null): Promise<boolean> {
     const fetchedAt = new Date();
-    let subscription: Stripe.Subscription;
+    let subscription: Subscription;
     try {
-      subscription = await this.ctx.stripe.subscriptions.retrieve(subscriptionId, {}, accountId ? { stripeAccount: accountId } : undefined);
+      subscription = await fetchSubscription(this.ctx.stripe, subscriptionId, accountId);
     } catch (err) {
+      if (err instanceof MalformedStripeObject) {
+        // Stripe answered in a shape we cannot read: the cache is all we have, as when it is unreachable.
+        this.ctx.logger.warn({ subscription_id: subscriptionId, stripe_account_id: accountId, error: err.message }, 'could not read the subscription Stripe returned; answering from the cache');
+        return false;
+      }
       if (!(err instanceof Stripe.errors.StripeError)) throw err;
       this.ctx.logger.warn(
         {

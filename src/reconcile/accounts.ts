@@ -1,7 +1,8 @@
-import type Stripe from 'stripe';
 import { findAccountByStripeId, saveSnapshot } from '../accounts/repository.js';
 import { deriveStatus, snapshotOf, type AccountSnapshot } from '../accounts/status.js';
 import type { AppContext } from '../context.js';
+import { fetchAccount } from '../stripe/fetched.js';
+import type { Account } from '../stripe/objects/account.js';
 import type { Queryable } from '../db/pool.js';
 import { withTransaction } from '../db/transaction.js';
 import { recordStripeError, type ProgressListener, type ReconcileReport } from './report.js';
@@ -24,12 +25,12 @@ export async function knownAccounts(q: Queryable): Promise<KnownAccount[]> {
 const sameList = (a: string[], b: string[]): boolean => [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
 
 /** Applies a fetched account when it differs from the row; true when something changed. */
-async function applyFetchedAccount(ctx: Pick<AppContext, 'pool'>, account: Stripe.Account): Promise<boolean> {
+async function applyFetchedAccount(ctx: Pick<AppContext, 'pool'>, account: Account): Promise<boolean> {
   return withTransaction(ctx.pool, async (tx) => {
     const row = await findAccountByStripeId(tx, account.id, true);
     // Disconnected meanwhile: deauthorization is sticky, nothing to repair.
     if (!row || row.status === 'deauthorized') return false;
-    const snapshot: AccountSnapshot = { ...snapshotOf(account), livemode: row.livemode };
+    const snapshot: AccountSnapshot = snapshotOf(account, row.livemode);
     const status = deriveStatus(snapshot, { previous: row.status, visited: false });
     const unchanged =
       row.status === status &&
@@ -56,7 +57,7 @@ export async function reconcileAccounts(
   for (const [i, known] of accounts.entries()) {
     report.accountsChecked++;
     try {
-      const account = await ctx.stripe.accounts.retrieve(known.stripeAccountId);
+      const account = await fetchAccount(ctx.stripe, known.stripeAccountId);
       if (await applyFetchedAccount(ctx, account)) report.accountsChanged++;
     } catch (err) {
       recordStripeError(report, 'account', known.stripeAccountId, err);

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { MalformedStripeObject } from '../stripe/objects/read.js';
 
 export interface ReconcileError {
   /** What was being checked: an account, a grant's subscription, or a connected account's subscription list. */
@@ -21,8 +22,15 @@ export function emptyReport(): ReconcileReport {
   return { accountsChecked: 0, accountsChanged: 0, grantsChecked: 0, grantsChanged: 0, subscriptionsImported: 0, errors: [] };
 }
 
-/** One item failing is recorded and the walk goes on; only non-Stripe errors (the database) stop it. */
+/**
+ * One item failing is recorded and the walk goes on: a Stripe error, or an object Stripe returned
+ * in a shape we cannot read (its field named). Only other errors (the database) stop it.
+ */
 export function recordStripeError(report: ReconcileReport, scope: ReconcileError['scope'], id: string, err: unknown): void {
+  if (err instanceof MalformedStripeObject) {
+    report.errors.push({ scope, id, message: err.message });
+    return;
+  }
   if (!(err instanceof Stripe.errors.StripeError)) throw err;
   const entry: ReconcileError = { scope, id, message: err.message };
   if (err.requestId) entry.stripe_request_id = err.requestId;

@@ -1,9 +1,10 @@
-import type Stripe from 'stripe';
 import type { AppContext } from '../context.js';
 import type { Queryable } from '../db/pool.js';
 import { withTransaction } from '../db/transaction.js';
 import { grantTargetFromMetadata, subscriptionState, syncGrantsFromSubscription } from '../entitlements/grants.js';
 import { subscriptionIsKnown } from '../entitlements/grant-reads.js';
+import { fetchSubscription } from '../stripe/fetched.js';
+import { readSubscription, type Subscription } from '../stripe/objects/subscription.js';
 import type { KnownAccount } from './accounts.js';
 import { recordStripeError, type ProgressListener, type ReconcileReport } from './report.js';
 
@@ -42,7 +43,7 @@ async function grantStates(q: Queryable, tenantId: string, subscriptionId: strin
 async function applyFetched(
   ctx: Pick<AppContext, 'pool'>,
   tenantId: string,
-  subscription: Stripe.Subscription,
+  subscription: Subscription,
   accountId: string | null,
   fetchedAt: Date,
 ): Promise<number> {
@@ -74,10 +75,9 @@ export async function reconcileGrants(
 async function reconcileOneSubscription(ctx: Pick<AppContext, 'pool' | 'stripe'>, live: LiveSubscription, report: ReconcileReport): Promise<void> {
   report.grantsChecked += live.grants;
   const fetchedAt = new Date();
-  let subscription: Stripe.Subscription;
+  let subscription: Subscription;
   try {
-    const opts = live.accountId ? { stripeAccount: live.accountId } : undefined;
-    subscription = await ctx.stripe.subscriptions.retrieve(live.subscriptionId, {}, opts);
+    subscription = await fetchSubscription(ctx.stripe, live.subscriptionId, live.accountId);
   } catch (err) {
     recordStripeError(report, 'subscription', live.subscriptionId, err);
     return;
@@ -100,9 +100,17 @@ export async function importSubscriptions(
   for (const [i, account] of accounts.entries()) {
     try {
       const opts = { stripeAccount: account.stripeAccountId };
-      for await (const subscription of ctx.stripe.subscriptions.list({ status: 'all', limit: 100 }, opts)) {
+      for await (const listed of ctx.stripe.subscriptions.list({ status: 'all', limit: 100 }, opts)) {
+        let subscription: Subscription;
+        try {
+          subscription = readSubscription(listed, `subscription ${listed.id} as listed by Stripe`);
+        } catch (err) {
+          // One unreadable subscription is reported; the account's others are still imported.
+          recordStripeError(report, 'import', listed.id, err);
+          continue;
+        }
         if (!grantTargetFromMetadata(subscription.metadata) || subscriptionState(subscription).terminal) continue;
-        const named = subscription.metadata?.nself_tenant_id;
+        const named = subscription.metadata.nself_tenant_id;
         if (named && named.toLowerCase() !== account.tenantId) {
           report.errors.push({
             scope: 'import',

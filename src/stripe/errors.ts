@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { AppError } from '../http/errors.js';
+import { MalformedStripeObject } from './objects/read.js';
 
 /** A failed Stripe call, carrying Stripe's request id so operators can find it in the Dashboard. */
 export class StripeUpstream extends AppError {
@@ -46,6 +47,8 @@ function accountInvalid(err: Stripe.errors.StripeError, details: Record<string, 
  * that no longer grants us access (deauthorized, deleted) is a conflict with our records (409).
  */
 export function mapStripeError(err: unknown): AppError | null {
+  // Stripe answered, in a shape none of the API versions we read has: an upstream problem, field named.
+  if (err instanceof MalformedStripeObject) return new StripeUpstream(502, 'stripe_unexpected_object', err.message, { field: err.field });
   if (!(err instanceof Stripe.errors.StripeError)) return null;
   const details = detailsOf(err);
   if (err instanceof Stripe.errors.StripeConnectionError) {

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { announceCommittedGrants } from '../db/committed-grants.js';
 import type { Pool } from '../db/pool.js';
+import { MalformedStripeObject } from '../stripe/objects/read.js';
 import { batchElement, ingestIntent } from './ingest-intent.js';
 import type { Channel } from './types.js';
 
@@ -53,13 +54,30 @@ export async function ingestBatch(
   members: readonly BatchMember[],
   settings: { live: boolean; defaultTenantId: string },
 ): Promise<BatchVerdict[]> {
-  const elements = members.map((m) => batchElement(ingestIntent(m.event, m.channel), m.event, m.rawBody));
+  const elements = members.map((m) => elementOf(m));
+  const sent = elements.filter((e): e is string => e !== null);
+  if (sent.length === 0) return members.map(() => ({ kind: 'slow' }));
   const { rows } = await pool.query<BatchRow>({
     name: INGEST,
     text: INGEST_SQL,
-    values: [`[${elements.join(',')}]`, settings.live, settings.defaultTenantId],
+    values: [`[${sent.join(',')}]`, settings.live, settings.defaultTenantId],
   });
   const row = rows[0]!;
   announceCommittedGrants(pool, row.changed_grants);
-  return members.map((_, i) => verdict(row, i));
+  let next = 0;
+  return elements.map((e): BatchVerdict => (e === null ? { kind: 'slow' } : verdict(row, next++)));
+}
+
+/**
+ * The member's element of the batch, or null when its object matches none of the shapes we
+ * read: that event goes to the pipeline, which records it (failed, or ignored when it is not
+ * ours to apply) exactly as it records any other.
+ */
+function elementOf(m: BatchMember): string | null {
+  try {
+    return batchElement(ingestIntent(m.event, m.channel), m.event, m.rawBody);
+  } catch (err) {
+    if (err instanceof MalformedStripeObject) return null;
+    throw err;
+  }
 }

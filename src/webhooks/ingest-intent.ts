@@ -2,16 +2,21 @@ import type Stripe from 'stripe';
 import { snapshotOf } from '../accounts/status.js';
 import { grantTargetFromMetadata, subscriptionState } from '../entitlements/grants.js';
 import { notificationPayload } from '../notify.js';
+import { readAccount } from '../stripe/objects/account.js';
+import { readInvoice } from '../stripe/objects/invoice.js';
+import { readCharge, readDispute, readPaymentIntent, readTransfer } from '../stripe/objects/payments.js';
+import { readSubscription } from '../stripe/objects/subscription.js';
 import { checkoutSource } from './handlers/checkout.js';
-import { invoiceSubscriptionId } from './handlers/invoices.js';
 import { eventMetadata, namedOperator } from './scope.js';
-import type { Channel } from './types.js';
+import { readEventObject, type Channel } from './types.js';
 
 /**
  * What the ingest function (migration 007) needs of one event, decoded here with the very
- * functions the TypeScript handlers use (metadata, subscription state, account snapshot), so
- * the validation rules live in one place. The database decides everything else: whose event
- * it is, whether it was seen, whether it is older than the state it would change.
+ * functions the TypeScript handlers use (the object schemas of src/stripe/objects, metadata,
+ * subscription state, account snapshot), so the validation rules live in one place. The database
+ * decides everything else: whose event it is, whether it was seen, whether it is older than the
+ * state it would change. An object its schema refuses throws MalformedStripeObject here; the
+ * batch then hands that event to the pipeline, which records it as the handlers would.
  */
 
 type Json = Record<string, unknown>;
@@ -57,7 +62,8 @@ export interface IngestIntent {
   x: Json;
 }
 
-function subscriptionFacts(sub: Stripe.Subscription): Json {
+function subscriptionFacts(event: Stripe.Event): Json {
+  const sub = readEventObject(readSubscription, event);
   const state = subscriptionState(sub);
   const target = grantTargetFromMetadata(sub.metadata);
   return {
@@ -95,38 +101,38 @@ function decodeCheckout(event: Stripe.Event): Decoded {
 }
 
 function decodePaymentIntent(event: Stripe.Event): Decoded {
-  const intent = event.data.object as Stripe.PaymentIntent;
+  const intent = readEventObject(readPaymentIntent, event);
   const target = grantTargetFromMetadata(intent.metadata);
   const record: PaymentRecordIntent = {
     id: intent.id,
     kind: 'payment_intent',
     account: event.account ?? null,
     pi: intent.id,
-    entity: target?.entityId ?? intent.metadata?.nself_entity_id ?? null,
-    amount: intent.amount_received || intent.amount,
+    entity: target?.entityId ?? intent.metadata.nself_entity_id ?? null,
+    amount: intent.amountReceived || intent.amount,
     refunded: 0,
     currency: intent.currency,
     status: intent.status,
     destination: null,
   };
   const grant = target
-    ? { source_type: 'payment', source_id: intent.id, entity: target.entityId, caps: target.capabilities, customer: idOf(intent.customer), session: null }
+    ? { source_type: 'payment', source_id: intent.id, entity: target.entityId, caps: target.capabilities, customer: intent.customerId, session: null }
     : null;
   return { skip: null, x: { record, grant } };
 }
 
 function decodeRefund(event: Stripe.Event): Decoded {
-  const charge = event.data.object as Stripe.Charge;
-  const intentId = idOf(charge.payment_intent);
-  const full = charge.amount > 0 && charge.amount_refunded >= charge.amount;
+  const charge = readEventObject(readCharge, event);
+  const intentId = charge.paymentIntentId;
+  const full = charge.amount > 0 && charge.amountRefunded >= charge.amount;
   const record: PaymentRecordIntent = {
     id: charge.id,
     kind: 'charge',
     account: event.account ?? null,
     pi: intentId,
-    entity: charge.metadata?.nself_entity_id ?? null,
+    entity: charge.metadata.nself_entity_id ?? null,
     amount: charge.amount,
-    refunded: charge.amount_refunded,
+    refunded: charge.amountRefunded,
     currency: charge.currency,
     status: full ? 'refunded' : 'partially_refunded',
     destination: null,
@@ -135,10 +141,10 @@ function decodeRefund(event: Stripe.Event): Decoded {
 }
 
 function decodeDispute(event: Stripe.Event): Decoded {
-  const dispute = event.data.object as Stripe.Dispute;
-  const chargeId = idOf(dispute.charge);
+  const dispute = readEventObject(readDispute, event);
+  const chargeId = dispute.chargeId;
   if (!chargeId) return skip('dispute_without_charge');
-  const intentId = idOf(dispute.payment_intent);
+  const intentId = dispute.paymentIntentId;
   const note = noteBody({
     kind: 'charge.dispute.created',
     event_id: event.id,
@@ -154,16 +160,16 @@ function decodeDispute(event: Stripe.Event): Decoded {
 }
 
 function decodeTransfer(event: Stripe.Event): Decoded {
-  const transfer = event.data.object as Stripe.Transfer;
-  const destination = idOf(transfer.destination);
+  const transfer = readEventObject(readTransfer, event);
+  const destination = transfer.destination;
   const record: PaymentRecordIntent = {
     id: transfer.id,
     kind: 'transfer',
     account: destination,
     pi: null,
-    entity: transfer.metadata?.nself_entity_id ?? null,
+    entity: transfer.metadata.nself_entity_id ?? null,
     amount: transfer.amount,
-    refunded: transfer.amount_reversed,
+    refunded: transfer.amountReversed,
     currency: transfer.currency,
     status: transfer.reversed ? 'reversed' : 'created',
     destination,
@@ -172,8 +178,8 @@ function decodeTransfer(event: Stripe.Event): Decoded {
 }
 
 function decodeInvoice(event: Stripe.Event): Decoded {
-  const invoice = event.data.object as Stripe.Invoice;
-  const subscriptionId = invoiceSubscriptionId(invoice);
+  const invoice = readEventObject(readInvoice, event);
+  const subscriptionId = invoice.subscriptionId;
   if (!subscriptionId) return skip('invoice_without_subscription');
   // grants_flagged, the count only the database knows, is appended there.
   const note = noteBody({
@@ -182,17 +188,18 @@ function decodeInvoice(event: Stripe.Event): Decoded {
     stripe_account_id: event.account ?? null,
     invoice_id: invoice.id,
     subscription_id: subscriptionId,
-    customer_id: idOf(invoice.customer),
-    amount_due: invoice.amount_due,
+    customer_id: invoice.customerId,
+    amount_due: invoice.amountDue,
     currency: invoice.currency,
   });
   return { skip: null, x: { sub: subscriptionId, failed: event.type === 'invoice.payment_failed', note } };
 }
 
 function decodeAccountUpdated(event: Stripe.Event): Decoded {
-  const account = event.data.object as Stripe.Account;
-  const s = snapshotOf(account);
-  const operator = namedOperator(account.metadata ?? {});
+  const account = readEventObject(readAccount, event);
+  // livemode is not among the facts: the database compares the event's own with the key's mode.
+  const s = snapshotOf(account, event.livemode);
+  const operator = namedOperator(account.metadata);
   return {
     skip: null,
     x: {
@@ -217,9 +224,9 @@ const DECODERS: Readonly<Record<string, (event: Stripe.Event) => Decoded>> = {
   'account.updated': decodeAccountUpdated,
   'account.application.deauthorized': (event) => (event.account ? { skip: null, x: {} } : skip('unknown_account')),
   'checkout.session.completed': decodeCheckout,
-  'customer.subscription.created': (event) => ({ skip: null, x: subscriptionFacts(event.data.object as Stripe.Subscription) }),
-  'customer.subscription.updated': (event) => ({ skip: null, x: subscriptionFacts(event.data.object as Stripe.Subscription) }),
-  'customer.subscription.deleted': (event) => ({ skip: null, x: subscriptionFacts(event.data.object as Stripe.Subscription) }),
+  'customer.subscription.created': (event) => ({ skip: null, x: subscriptionFacts(event) }),
+  'customer.subscription.updated': (event) => ({ skip: null, x: subscriptionFacts(event) }),
+  'customer.subscription.deleted': (event) => ({ skip: null, x: subscriptionFacts(event) }),
   'invoice.payment_failed': decodeInvoice,
   'invoice.paid': decodeInvoice,
 };

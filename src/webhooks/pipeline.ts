@@ -4,6 +4,7 @@ import { secretValues, type Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { withTransaction, type Tx } from '../db/transaction.js';
 import type { StripeClient } from '../stripe/client.js';
+import { MalformedStripeObject } from '../stripe/objects/read.js';
 import { eventHandlers, type HandlerTable } from './dispatch.js';
 import { claimEvent, eventRow, finishEvent, recordFailure, type EventOutcome, type EventRow } from './record.js';
 import { namesAnotherTenant, resolveEventScope, type EventScope } from './scope.js';
@@ -30,7 +31,8 @@ function describeError(err: unknown, config: Config): string {
   const { code, type, requestId } = e as { code?: unknown; type?: unknown; requestId?: unknown };
   // Stripe SDK errors name their class in `type`; their request id lets operators find the call.
   const name = typeof type === 'string' ? type : e.name;
-  let text = `${name}${typeof code === 'string' ? ` ${code}` : ''}: ${e.message}`;
+  // An object of a shape we cannot read says so itself: `<event type>: data.object.<field>: <problem>`.
+  let text = err instanceof MalformedStripeObject ? e.message : `${name}${typeof code === 'string' ? ` ${code}` : ''}: ${e.message}`;
   if (typeof requestId === 'string') text += ` (stripe request ${requestId})`;
   for (const secret of secretValues(config)) text = text.split(secret).join('[redacted]');
   return text.slice(0, 500);

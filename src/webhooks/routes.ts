@@ -9,7 +9,16 @@ import { verifyDelivery } from './verify.js';
 
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
-/** Maps a pipeline result to Stripe's answer: 2xx stops retries, 5xx asks for them. */
+/**
+ * Maps a pipeline result to Stripe's answer: 2xx stops retries, 5xx asks for them.
+ *
+ * A signed object that matches none of the shapes we read (src/stripe/objects) fails like any
+ * other error: recorded `failed` with the field named, answered 500. Stripe resends the same
+ * payload, so a retry alone would fail again; but such an object means our schemas are behind
+ * what Stripe sends (an endpoint moved to an API version we do not read yet, a field Stripe
+ * changed), and the fix is a deploy. Retries over Stripe's three days let the fixed service
+ * apply the event without anyone replaying it; a 200 would drop it for good.
+ */
 export function replyFor(result: PipelineResult): Record<string, boolean> {
   if (result.kind === 'failed') {
     if (isDatabaseUnavailable(result.cause)) throw result.cause;

@@ -14,8 +14,11 @@ function stringMap(v: unknown): Record<string, string> {
 }
 
 /**
- * Our metadata on the event's object. Invoices carry none of their own: their subscription's
- * metadata sits in `subscription_details` (or, in later API versions, `parent.subscription_details`).
+ * Our metadata on the event's object, for routing only. Invoices carry none of their own: their
+ * subscription's metadata sits in `subscription_details` (acacia) or `parent.subscription_details`
+ * (basil), the places src/stripe/objects/invoice.ts reads. This runs before the object is read
+ * through its schema and never throws: an event of an account that is not ours is ignored
+ * whatever its object, and a malformed object of ours fails in its handler with the field named.
  */
 export function eventMetadata(event: Stripe.Event): Record<string, string> {
   const object: unknown = event.data.object;

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import type { Config } from '../config.js';
 import type { Tx } from '../db/transaction.js';
 import type { StripeClient } from '../stripe/client.js';
+import type { ObjectReader } from '../stripe/objects/read.js';
 
 export type Channel = 'platform' | 'connect';
 
@@ -23,6 +24,24 @@ export type HandlerResult = { outcome: 'processed' } | { outcome: 'ignored'; rea
  * (tx, event, ctx): the event row and the effect then commit or roll back together.
  */
 export type EventHandler = (tx: Tx, event: Stripe.Event, ctx: HandlerContext) => Promise<HandlerResult>;
+
+/** A handler of one object type: it gets the event's object as its schema read it (src/stripe/objects/). */
+export type ObjectHandler<T> = (tx: Tx, event: Stripe.Event, object: T, ctx: HandlerContext) => Promise<HandlerResult>;
+
+/** The event's object read through `read`; a mismatch throws MalformedStripeObject naming `data.object.<field>`. */
+export function readEventObject<T>(read: ObjectReader<T>, event: Stripe.Event): T {
+  return read(event.data.object, event.type, 'data.object');
+}
+
+/**
+ * An EventHandler that first reads the event's object through its schema, so the handler never
+ * sees the SDK's types (another API version's) nor an object of a shape it cannot apply. The
+ * object is read only once the pipeline decided the event is ours to apply: a malformed object
+ * of an account we do not know is ignored like any other of its events.
+ */
+export function objectHandler<T>(read: ObjectReader<T>, apply: ObjectHandler<T>): EventHandler {
+  return (tx, event, ctx) => apply(tx, event, readEventObject(read, event), ctx);
+}
 
 export const processed: HandlerResult = { outcome: 'processed' };
 export const ignored = (reason: string): HandlerResult => ({ outcome: 'ignored', reason });

@@ -1,10 +1,10 @@
-import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { dashboardUrl } from '../../src/accounts/dashboard.js';
 import { accountIdempotencyKey } from '../../src/accounts/onboard.js';
 import { signState, verifyState, type StatePayload } from '../../src/accounts/state.js';
 import { deriveStatus, snapshotOf, type AccountSnapshot } from '../../src/accounts/status.js';
 import { withQuery } from '../../src/accounts/callback.js';
+import { readAccount } from '../../src/stripe/objects/account.js';
 
 const payload = (exp: number): StatePayload => ({ nonce: 'n'.repeat(32), tenant: 't', entity: 'e', purpose: 'oauth', exp });
 const snap = (s: Partial<AccountSnapshot>): AccountSnapshot => ({
@@ -56,8 +56,8 @@ describe('account status', () => {
     expect(deriveStatus(active, { previous: 'deauthorized', visited: true, reconnect: true })).toBe('active');
   });
   it('reads requirements due as currently_due ∪ past_due', () => {
-    const account = { id: 'acct_1', requirements: { currently_due: ['b', 'a'], past_due: ['a', 'c'], disabled_reason: null } } as unknown as Stripe.Account;
-    expect(snapshotOf(account).requirementsDue).toEqual(['a', 'b', 'c']);
+    const account = readAccount({ id: 'acct_1', object: 'account', requirements: { currently_due: ['b', 'a'], past_due: ['a', 'c'], disabled_reason: null } }, 'test');
+    expect(snapshotOf(account, false).requirementsDue).toEqual(['a', 'b', 'c']);
   });
 });
 

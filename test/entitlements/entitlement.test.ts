@@ -138,6 +138,17 @@ describe('GET /entitlement/:entity_id/:capability', () => {
     expect(w.t.logs.join('')).toContain('could not re-confirm a subscription grant');
   });
 
+  it('answers from the cache with stale:true when Stripe returns a subscription it cannot read, naming the field', async () => {
+    const sub = await buy('ivo', ['pro']);
+    await grantFromSubscription(w, sub, account);
+    await ageGrants(w, 'ivo', 'pro');
+    (w.sim.state.find(sub.id)!.obj as unknown as { status: unknown }).status = 7;
+    const res = await getEntitlement(w, 'ivo', 'pro');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ allowed: true, status: 'active', stale: true });
+    expect(w.t.logs.join('')).toContain(`subscription ${sub.id} as fetched from Stripe: status: expected string, received number`);
+  });
+
   it('answers stale from the cache when Stripe hangs, and writes back once Stripe answers', async () => {
     const sub = await buy('ike', ['pro']);
     await grantFromSubscription(w, sub, account);

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { withTransaction } from '../../src/db/transaction.js';
 import { syncGrantsFromSubscription } from '../../src/entitlements/grants.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { readSubscription } from '../../src/stripe/objects/subscription.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { AUTH, TEST_ENV } from '../helpers/config.js';
 import type { Env } from '../../src/config.js';
@@ -134,8 +135,9 @@ export async function buySubscription(
   return w.stripe.subscriptions.retrieve(paid.subscription as string, {}, { stripeAccount: opts.account });
 }
 
-/** Writes the subscription's grants as the webhook pipeline would, through the grant repository. */
-export async function grantFromSubscription(w: World, subscription: Stripe.Subscription, account: string, tenantId = TENANT): Promise<void> {
+/** Writes the subscription's grants as the webhook pipeline would: read through its schema, then the grant repository. */
+export async function grantFromSubscription(w: World, fetched: Stripe.Subscription, account: string, tenantId = TENANT): Promise<void> {
+  const subscription = readSubscription(fetched, `subscription ${fetched.id} as fetched from Stripe`);
   await withTransaction(w.t.db.pool, (tx) =>
     syncGrantsFromSubscription(tx, { tenantId, subscription, accountId: account, eventCreated: null, fetched: true }),
   );

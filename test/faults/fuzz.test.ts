@@ -81,7 +81,7 @@ describe('malformed input on every route', () => {
       `INSERT INTO np_stripe_entitlements (tenant_id, entity_id, capability, source_type, source_id, status, allowed) VALUES ($1, 'buyer-1', 'pro', 'manual', 'manual', 'manual', true)`,
       [TENANT],
     );
-    const failed = makeEvent({ id: FAILED_EVENT, type: 'invoice.paid', object: { id: 'in_x', object: 'invoice' }, account: account.id });
+    const failed = makeEvent({ id: FAILED_EVENT, type: 'invoice.paid', object: { id: 'in_x', object: 'invoice', status: 'paid', attempted: true, amount_due: 0, currency: 'usd' }, account: account.id });
     await db.pool.query(
       `INSERT INTO np_stripe_processed_events (event_id, tenant_id, channel, type, stripe_account_id, livemode, event_created, outcome, payload, last_error)
        VALUES ($1, $2, 'connect', 'invoice.paid', $3, false, now(), 'failed', $4, 'seeded')`,

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapStripeError } from '../../src/stripe/errors.js';
+import { MalformedStripeObject } from '../../src/stripe/objects/read.js';
 import { operator, postCheckout, recurringPrice, startWorld, type World } from '../entitlements/fixtures.js';
 
 describe('a connected account that no longer grants access (403 account_invalid)', () => {
@@ -55,5 +56,17 @@ describe('mapStripeError for account_invalid', () => {
   it('keeps other permission errors as a refusal of the platform credentials', () => {
     const other = new Stripe.errors.StripePermissionError({ type: 'invalid_request_error', message: 'The provided key does not have the required permissions', statusCode: 403 });
     expect(mapStripeError(other)).toMatchObject({ statusCode: 502, code: 'stripe_auth_error', message: 'Stripe refused the platform credentials' });
+  });
+});
+
+describe('mapStripeError for an object Stripe answered in a shape we cannot read', () => {
+  it('is an upstream 502 whose message names the field', () => {
+    const err = new MalformedStripeObject('account acct_1 as fetched from Stripe', 'charges_enabled', 'expected boolean, received string');
+    expect(mapStripeError(err)).toMatchObject({
+      statusCode: 502,
+      code: 'stripe_unexpected_object',
+      message: 'account acct_1 as fetched from Stripe: charges_enabled: expected boolean, received string',
+      details: { field: 'charges_enabled' },
+    });
   });
 });

@@ -121,6 +121,28 @@ describe('reconcile', () => {
     expect(formatReconcileReport(report)).toContain('subscription sub_doesnotexist');
   });
 
+  it('reports a subscription Stripe answers in a shape it cannot read, naming the field, and goes on', async () => {
+    const granted = await buy('ivy', ['pro']);
+    await grantFromSubscription(w, granted, account);
+    const unreadable = await buy('jon', ['pro']);
+    const fine = await buy('kai', ['pro']);
+    for (const id of [granted.id, unreadable.id]) {
+      const { items } = w.sim.state.find(id)!.obj as unknown as { items: { data: Array<Record<string, unknown>> } };
+      items.data[0]!.quantity = 'many';
+    }
+    const report = await reconcile(w.t.app.ctx);
+    const problem = 'items.data[0].quantity: expected number, received string';
+    expect(report.errors).toEqual([
+      { scope: 'subscription', id: granted.id, message: `subscription ${granted.id} as fetched from Stripe: ${problem}` },
+      // The import walk lists every subscription of the account: the granted one is unreadable there too.
+      ...[unreadable.id, granted.id].map((id) => ({ scope: 'import', id, message: `subscription ${id} as listed by Stripe: ${problem}` })),
+    ]);
+    expect(report).toMatchObject({ grantsChecked: 1, grantsChanged: 0, subscriptionsImported: 1 });
+    expect(await grantRows(granted.id)).toMatchObject([{ status: 'active', allowed: true }]);
+    expect(await grantRows(unreadable.id)).toEqual([]);
+    expect(await grantRows(fine.id)).toMatchObject([{ entity_id: 'kai', allowed: true }]);
+  });
+
   it('reports progress phase by phase, each ending at its total', async () => {
     const sub = await buy('hal', ['pro']);
     await grantFromSubscription(w, sub, account);

@@ -119,7 +119,7 @@ describe('metadata never decides ownership', () => {
       type: 'invoice.payment_failed',
       account: other.accountId,
       created: at + 31,
-      object: { id: uniqueId('in'), object: 'invoice', subscription: sub, status: 'open', attempted: true, metadata: {} },
+      object: { id: uniqueId('in'), object: 'invoice', subscription: sub, status: 'open', attempted: true, amount_due: 900, currency: 'usd', metadata: {} },
     });
     expect((await deliver(t.app, invoice)).status).toBe(200);
     const [grant] = await grantsOf(t.db.pool, sub);
@@ -171,7 +171,7 @@ describe('a disconnect lasts', () => {
     const metadata = { nself_tenant_id: TENANT, nself_entity_id: buyer, nself_capabilities: 'pro' };
     const later = [
       makeEvent({ type: 'customer.subscription.updated', account: seller.accountId, created: now() + 5, object: { ...(sub as unknown as Record<string, unknown>), status: 'active' } }),
-      makeEvent({ type: 'invoice.paid', account: seller.accountId, created: now() + 6, object: { id: uniqueId('in'), object: 'invoice', subscription: sub.id, status: 'paid', attempted: true, metadata: {} } }),
+      makeEvent({ type: 'invoice.paid', account: seller.accountId, created: now() + 6, object: { id: uniqueId('in'), object: 'invoice', subscription: sub.id, status: 'paid', attempted: true, amount_due: 900, currency: 'usd', metadata: {} } }),
       makeEvent({
         type: 'checkout.session.completed',
         account: seller.accountId,

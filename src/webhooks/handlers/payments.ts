@@ -1,19 +1,17 @@
 import type Stripe from 'stripe';
 import { grantTargetFromMetadata } from '../../entitlements/grants.js';
 import { notify } from '../../notify.js';
+import { readCharge, readDispute, readPaymentIntent, readTransfer } from '../../stripe/objects/payments.js';
 import { grantPurchase, revokePaymentGrants } from '../grant-writes.js';
 import { flagDisputedCharge, upsertPaymentRecord } from '../payment-records.js';
-import { ignored, processed, type EventHandler } from '../types.js';
+import { ignored, objectHandler, processed } from '../types.js';
 
 /** Payment intents, refunds, disputes and transfers: platform events, or Connect ones for direct charges. */
 
-const idOf = (v: string | { id: string } | null | undefined): string | null => (typeof v === 'string' ? v : (v?.id ?? null));
 const createdAt = (event: Stripe.Event): Date => new Date(event.created * 1000);
 
 /** Records the payment; grants the one-time capabilities its metadata names, to its `nself_entity_id`. */
-export const applyPaymentIntentSucceeded: EventHandler = async (tx, event, ctx) => {
-  if (event.type !== 'payment_intent.succeeded') return ignored('unexpected_type');
-  const intent = event.data.object;
+export const applyPaymentIntentSucceeded = objectHandler(readPaymentIntent, async (tx, event, intent, ctx) => {
   const target = grantTargetFromMetadata(intent.metadata);
   await upsertPaymentRecord(tx, {
     id: intent.id,
@@ -21,8 +19,8 @@ export const applyPaymentIntentSucceeded: EventHandler = async (tx, event, ctx) 
     kind: 'payment_intent',
     accountId: event.account ?? null,
     paymentIntentId: intent.id,
-    entityId: target?.entityId ?? intent.metadata?.nself_entity_id ?? null,
-    amount: intent.amount_received || intent.amount,
+    entityId: target?.entityId ?? intent.metadata.nself_entity_id ?? null,
+    amount: intent.amountReceived || intent.amount,
     amountRefunded: 0,
     currency: intent.currency,
     status: intent.status,
@@ -36,28 +34,26 @@ export const applyPaymentIntentSucceeded: EventHandler = async (tx, event, ctx) 
       sourceType: 'payment',
       sourceId: intent.id,
       accountId: event.account ?? null,
-      customerId: idOf(intent.customer),
+      customerId: intent.customerId,
       checkoutSessionId: null,
     });
   }
   return processed;
-};
+});
 
 /** Records the refund; a full refund revokes what that payment bought. */
-export const applyChargeRefunded: EventHandler = async (tx, event, ctx) => {
-  if (event.type !== 'charge.refunded') return ignored('unexpected_type');
-  const charge = event.data.object;
-  const intentId = idOf(charge.payment_intent);
-  const full = charge.amount > 0 && charge.amount_refunded >= charge.amount;
+export const applyChargeRefunded = objectHandler(readCharge, async (tx, event, charge, ctx) => {
+  const intentId = charge.paymentIntentId;
+  const full = charge.amount > 0 && charge.amountRefunded >= charge.amount;
   await upsertPaymentRecord(tx, {
     id: charge.id,
     tenantId: ctx.tenantId,
     kind: 'charge',
     accountId: event.account ?? null,
     paymentIntentId: intentId,
-    entityId: charge.metadata?.nself_entity_id ?? null,
+    entityId: charge.metadata.nself_entity_id ?? null,
     amount: charge.amount,
-    amountRefunded: charge.amount_refunded,
+    amountRefunded: charge.amountRefunded,
     currency: charge.currency,
     status: full ? 'refunded' : 'partially_refunded',
     destination: null,
@@ -68,15 +64,13 @@ export const applyChargeRefunded: EventHandler = async (tx, event, ctx) => {
     if (revoked.length > 0) ctx.logger.info({ event_id: event.id, payment_intent: intentId, revoked }, 'refund revoked grants');
   }
   return processed;
-};
+});
 
 /** Flags the disputed charge and tells the platform: someone has to answer the dispute. */
-export const applyDisputeCreated: EventHandler = async (tx, event, ctx) => {
-  if (event.type !== 'charge.dispute.created') return ignored('unexpected_type');
-  const dispute = event.data.object;
-  const chargeId = idOf(dispute.charge);
+export const applyDisputeCreated = objectHandler(readDispute, async (tx, event, dispute, ctx) => {
+  const chargeId = dispute.chargeId;
   if (!chargeId) return ignored('dispute_without_charge');
-  const intentId = idOf(dispute.payment_intent);
+  const intentId = dispute.paymentIntentId;
   await flagDisputedCharge(tx, {
     chargeId,
     tenantId: ctx.tenantId,
@@ -99,26 +93,23 @@ export const applyDisputeCreated: EventHandler = async (tx, event, ctx) => {
     reason: dispute.reason,
   });
   return processed;
-};
+});
 
 /** Records the transfer to the connected account. */
-export const applyTransferCreated: EventHandler = async (tx, event, ctx) => {
-  if (event.type !== 'transfer.created') return ignored('unexpected_type');
-  const transfer = event.data.object;
-  const destination = idOf(transfer.destination);
+export const applyTransferCreated = objectHandler(readTransfer, async (tx, event, transfer, ctx) => {
   await upsertPaymentRecord(tx, {
     id: transfer.id,
     tenantId: ctx.tenantId,
     kind: 'transfer',
-    accountId: destination,
+    accountId: transfer.destination,
     paymentIntentId: null,
-    entityId: transfer.metadata?.nself_entity_id ?? null,
+    entityId: transfer.metadata.nself_entity_id ?? null,
     amount: transfer.amount,
-    amountRefunded: transfer.amount_reversed,
+    amountRefunded: transfer.amountReversed,
     currency: transfer.currency,
     status: transfer.reversed ? 'reversed' : 'created',
-    destination,
+    destination: transfer.destination,
     eventCreated: createdAt(event),
   });
   return processed;
-};
+});
