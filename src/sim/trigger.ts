@@ -1,11 +1,12 @@
 import { SimError } from './errors.js';
 import { completeOnboarding, createOnboardedAccount, deauthorizeAccount } from './flows/accounts.js';
 import { cancelSubscription, invoiceFailed, openInvoice, startSubscription, updateSubscription } from './flows/billing.js';
+import { paySessionByBankDebit, settleSession } from './flows/checkout-async.js';
 import { paySession } from './flows/checkout.js';
 import { createPayment, disputeCharge, paymentInput, refundCharge } from './flows/payments.js';
 import { deepMerge, type JsonObject, type StripeObject } from './json.js';
 import { buildCustomer, buildPrice, buildProduct, type Price } from './objects/catalog.js';
-import { buildLineItem, buildSession } from './objects/checkout.js';
+import { buildLineItem, buildSession, type CheckoutSession } from './objects/checkout.js';
 import { isKind } from './objects/guards.js';
 import { buildTransfer } from './objects/payments.js';
 import type { Sim } from './sim.js';
@@ -49,6 +50,19 @@ function payment(sim: Sim, input: TriggerInput, owner: string | null) {
   return result;
 }
 
+/** An open Checkout Session for a fresh price, with the overrides' metadata on it and on what it creates. */
+function openSession(sim: Sim, input: TriggerInput, owner: string | null): CheckoutSession {
+  const price = catalog(sim, owner, input.mode === 'subscription');
+  const lines = [{ price, quantity: 1 }];
+  const metadata: JsonObject = typeof input.overrides.metadata === 'object' && input.overrides.metadata !== null && !Array.isArray(input.overrides.metadata) ? input.overrides.metadata : {};
+  const session = buildSession({ mode: input.mode, uiMode: 'hosted', lines, successUrl: 'https://example.com/success', cancelUrl: 'https://example.com/cancel', returnUrl: null, customer: null, customerEmail: 'buyer@example.com', clientReferenceId: null, metadata: structuredClone(metadata), publicUrl: sim.config.publicUrl, expiresAt: null });
+  deepMerge(session, input.overrides);
+  sim.state.put(session, owner);
+  sim.state.sessionLineItems.set(session.id, lines.map((l) => buildLineItem(l, 'Pro plan')));
+  sim.state.sessionOptions.set(session.id, { lines, subscriptionMetadata: structuredClone(metadata), subscriptionDescription: null, applicationFeePercent: null, paymentIntentMetadata: structuredClone(metadata), paymentIntentDescription: null, applicationFeeAmount: null, customerCreation: null });
+  return session;
+}
+
 const SCENARIOS: Record<string, Scenario> = {
   'payment_intent.succeeded': (sim, input, owner) => {
     const { intent } = payment(sim, input, owner);
@@ -88,16 +102,19 @@ const SCENARIOS: Record<string, Scenario> = {
     return { object: account, events: deauthorizeAccount(sim, account.id) };
   },
   'checkout.session.completed': (sim, input, owner) => {
-    const recurring = input.mode === 'subscription';
-    const price = catalog(sim, owner, recurring);
-    const lines = [{ price, quantity: 1 }];
-    const metadata: JsonObject = typeof input.overrides.metadata === 'object' && input.overrides.metadata !== null && !Array.isArray(input.overrides.metadata) ? input.overrides.metadata : {};
-    const session = buildSession({ mode: input.mode, uiMode: 'hosted', lines, successUrl: 'https://example.com/success', cancelUrl: 'https://example.com/cancel', returnUrl: null, customer: null, customerEmail: 'buyer@example.com', clientReferenceId: null, metadata: structuredClone(metadata), publicUrl: sim.config.publicUrl, expiresAt: null });
-    deepMerge(session, input.overrides);
-    sim.state.put(session, owner);
-    sim.state.sessionLineItems.set(session.id, lines.map((l) => buildLineItem(l, 'Pro plan')));
-    sim.state.sessionOptions.set(session.id, { lines, subscriptionMetadata: structuredClone(metadata), subscriptionDescription: null, applicationFeePercent: null, paymentIntentMetadata: structuredClone(metadata), paymentIntentDescription: null, applicationFeeAmount: null, customerCreation: null });
+    const session = openSession(sim, input, owner);
     return { object: session, events: paySession(sim, session, 'buyer@example.com') };
+  },
+  // A bank debit: the session completes unpaid, then the bank answers.
+  'checkout.session.async_payment_succeeded': (sim, input, owner) => {
+    const session = openSession(sim, input, owner);
+    const events = paySessionByBankDebit(sim, session, 'buyer@example.com');
+    return { object: session, events: [...events, ...settleSession(sim, session, 'succeeded')] };
+  },
+  'checkout.session.async_payment_failed': (sim, input, owner) => {
+    const session = openSession(sim, input, owner);
+    const events = paySessionByBankDebit(sim, session, 'buyer@example.com');
+    return { object: session, events: [...events, ...settleSession(sim, session, 'failed')] };
   },
   'customer.subscription.created': (sim, input, owner) => {
     const { subscription: sub } = subscription(sim, input, owner, true);

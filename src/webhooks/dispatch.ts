@@ -1,5 +1,5 @@
 import { applyAccountDeauthorized, applyAccountUpdated } from '../accounts/events.js';
-import { applyCheckoutCompleted } from './handlers/checkout.js';
+import { applyCheckoutAsyncPaymentFailed, applyCheckoutCompleted } from './handlers/checkout.js';
 import { applyInvoiceEvent } from './handlers/invoices.js';
 import {
   applyChargeRefunded,
@@ -21,6 +21,8 @@ export const eventHandlers: HandlerTable = {
   'account.updated': applyAccountUpdated,
   'account.application.deauthorized': applyAccountDeauthorized,
   'checkout.session.completed': applyCheckoutCompleted,
+  'checkout.session.async_payment_succeeded': applyCheckoutCompleted,
+  'checkout.session.async_payment_failed': applyCheckoutAsyncPaymentFailed,
   'customer.subscription.created': applySubscriptionEvent,
   'customer.subscription.updated': applySubscriptionEvent,
   'customer.subscription.deleted': applySubscriptionEvent,

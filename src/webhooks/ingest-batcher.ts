@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Stripe from 'stripe';
+import { eventHandlers } from './dispatch.js';
 import { ingestBatch, NEEDS_SLOW_PATH, type BatchMember, type BatchVerdict } from './ingest-batch.js';
+import { INGEST_TYPES } from './ingest-intent.js';
 import { processEvent, type PipelineDeps, type PipelineResult } from './pipeline.js';
 import type { Channel } from './types.js';
 
@@ -81,11 +83,22 @@ export class IngestBatcher {
     return this.queue.splice(0, n);
   }
 
+  /**
+   * A type with a TypeScript handler that the ingest function cannot decode (it would record it
+   * as unhandled): only the pipeline applies it. Types neither knows stay in the batch, which
+   * records them as ignored.
+   */
+  private pipelineOnly(m: Pending): boolean {
+    return !INGEST_TYPES.has(m.event.type) && (this.deps.handlers ?? eventHandlers)[m.event.type] !== undefined;
+  }
+
   private async runBatch(batch: Pending[]): Promise<void> {
+    // Not waiting for the batch: they have nothing to do with it.
+    for (const m of batch.filter((p) => this.pipelineOnly(p))) this.track(this.throughPipeline(m));
+    const toPipeline: Pending[] = [];
     // Every replica claims event ids in the same order, so two batches holding copies of the
     // same events wait on each other's commit instead of deadlocking (detected only after 1 s).
-    let members = batch.sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
-    const toPipeline: Pending[] = [];
+    let members = batch.filter((m) => !this.pipelineOnly(m)).sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
     const settings = { live: this.deps.config.stripe.mode === 'live', defaultTenantId: this.deps.config.defaultTenantId };
     for (let conflicts = 0; members.length > 0; ) {
       let verdicts: BatchVerdict[];

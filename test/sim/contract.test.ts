@@ -145,13 +145,24 @@ describe.each(VERSIONS)(`contract ($api): responses match Stripe's schemas for t
     expectValid('transfer', await stripe.transfers.create({ amount: 100, currency: 'usd', destination: destination.id }));
   });
 
-  it('events of all 12 types as an endpoint on this version receives them, and their objects', async () => {
+  it('a bank debit that failed: its payment intent (last_payment_error) and charge (us_bank_account)', async () => {
+    const { body } = await control<{ object: Stripe.Checkout.Session; events: Stripe.Event[] }>(sim, 'POST', '/_sim/trigger', { type: 'checkout.session.async_payment_failed', mode: 'payment' });
+    const opts = { stripeAccount: String(body.events[0]?.account) };
+    const pi = await stripe.paymentIntents.retrieve(String(body.object.payment_intent), {}, opts);
+    expect(pi.status).toBe('requires_payment_method');
+    expectValid('payment_intent', pi);
+    expectValid('charge', await stripe.charges.retrieve(String(pi.latest_charge), {}, opts));
+    expectValid('checkout.session', await stripe.checkout.sessions.retrieve(body.object.id, {}, opts));
+  });
+
+  it('events of every handled type as an endpoint on this version receives them, and their objects', async () => {
     sim.setWebhookTargets({ platformWebhookApiVersion: api, connectWebhookApiVersion: api });
     const types = [
       'payment_intent.succeeded', 'charge.refunded', 'charge.dispute.created', 'transfer.created',
       'account.updated', 'account.application.deauthorized', 'checkout.session.completed',
       'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
       'invoice.payment_failed', 'invoice.paid',
+      'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed',
     ];
     const objectSchema: Record<string, string> = {
       payment_intent: 'payment_intent', charge: 'charge', dispute: 'dispute', transfer: 'transfer', account: 'account',

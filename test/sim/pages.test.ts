@@ -114,7 +114,7 @@ describe('hosted checkout', () => {
     expect(paid.status).toBe(302);
     expect(paid.headers.get('location')).toBe(`https://svc.test/ok?cs=${session.id}`);
     const events = connectEvents();
-    expect(events.map((e) => e.type)).toEqual(['checkout.session.completed', 'customer.subscription.created', 'invoice.paid']);
+    expect(events.map((e) => e.type)).toEqual(['checkout.session.completed', 'customer.subscription.created', 'invoice.paid', 'invoice.payment_succeeded', 'payment_intent.succeeded']);
     expect(events.every((e) => e.account === account.id)).toBe(true);
     const completed = await stripe.checkout.sessions.retrieve(session.id, {}, opts);
     expect(completed).toMatchObject({ status: 'complete', payment_status: 'paid' });

@@ -136,7 +136,7 @@ describe('trigger', () => {
 
   it('can deliver all of a scenario\'s events, reordered', async () => {
     await control(sim, 'POST', '/_sim/trigger', { type: 'checkout.session.completed', deliver: { all: true, reorder: true } });
-    expect(verify('/connect').map((e) => e.type)).toEqual(['invoice.paid', 'customer.subscription.created', 'checkout.session.completed']);
+    expect(verify('/connect').map((e) => e.type)).toEqual(['payment_intent.succeeded', 'invoice.payment_succeeded', 'invoice.paid', 'customer.subscription.created', 'checkout.session.completed']);
   });
 
   it('delivers an arbitrary event later with /_sim/deliver', async () => {

@@ -2,6 +2,7 @@ import { now } from '../ids.js';
 import { previousAttributes, type JsonObject, type StripeObject } from '../json.js';
 import { buildInvoice, buildSubscription, type Invoice, type Subscription, type SubscriptionLine } from '../objects/billing.js';
 import { isKind } from '../objects/guards.js';
+import type { Charge, PaymentIntent } from '../objects/payments.js';
 import type { RequestInfo, Sim } from '../sim.js';
 import { createPayment, paymentInput } from './payments.js';
 
@@ -47,9 +48,15 @@ export function openInvoice(sim: Sim, sub: Subscription, billingReason: string):
 
 /** Charge the invoice: payment intent + charge, invoice `paid`. */
 export function payInvoice(sim: Sim, invoice: Invoice, applicationFeePercent: number | null): void {
+  const { intent, charge } = chargeInvoice(sim, invoice, applicationFeePercent);
+  markInvoicePaid(invoice, intent.id, charge.id);
+}
+
+/** The invoice's payment (intent + charge, succeeded as built), not yet applied to the invoice. */
+export function chargeInvoice(sim: Sim, invoice: Invoice, applicationFeePercent: number | null): { intent: PaymentIntent; charge: Charge } {
   const owner = sim.state.ownerOf(invoice.id);
   const fee = applicationFeePercent === null ? null : Math.round((invoice.amount_due * applicationFeePercent) / 100);
-  const { intent, charge } = createPayment(
+  return createPayment(
     sim,
     owner,
     paymentInput(invoice.amount_due, typeof invoice.currency === 'string' ? invoice.currency : 'usd', {
@@ -60,6 +67,9 @@ export function payInvoice(sim: Sim, invoice: Invoice, applicationFeePercent: nu
       receiptEmail: customerEmail(sim, invoice.customer),
     }),
   );
+}
+
+export function markInvoicePaid(invoice: Invoice, intentId: string, chargeId: string): void {
   const at = now();
   invoice.paid = true;
   invoice.status = 'paid';
@@ -67,8 +77,8 @@ export function payInvoice(sim: Sim, invoice: Invoice, applicationFeePercent: nu
   invoice.amount_remaining = 0;
   invoice.attempted = true;
   invoice.attempt_count += 1;
-  invoice.charge = charge.id;
-  invoice.payment_intent = intent.id;
+  invoice.charge = chargeId;
+  invoice.payment_intent = intentId;
   invoice.next_payment_attempt = null;
   invoice.status_transitions = { ...invoice.status_transitions, paid_at: at };
 }
@@ -81,16 +91,21 @@ export function failInvoice(invoice: Invoice): void {
   invoice.next_payment_attempt = now() + 3 * 86400;
 }
 
-/** A new active subscription with its first invoice paid. */
+/**
+ * A new active subscription with its first invoice paid; or, with `paid` false, `incomplete`
+ * with its first invoice open until its payment succeeds (a delayed payment method).
+ */
 export function startSubscription(
   sim: Sim,
   owner: string | null,
   input: Parameters<typeof buildSubscription>[0],
+  paid = true,
 ): { subscription: Subscription; invoice: Invoice } {
   const subscription = buildSubscription(input);
+  if (!paid) subscription.status = 'incomplete';
   sim.state.put(subscription, owner);
   const invoice = openInvoice(sim, subscription, 'subscription_create');
-  payInvoice(sim, invoice, input.applicationFeePercent);
+  if (paid) payInvoice(sim, invoice, input.applicationFeePercent);
   return { subscription, invoice };
 }
 

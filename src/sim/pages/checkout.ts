@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { paySessionByBankDebit } from '../flows/checkout-async.js';
 import { expireIfDue, paySession } from '../flows/checkout.js';
 import { isKind } from '../objects/guards.js';
 import type { CheckoutSession } from '../objects/checkout.js';
@@ -48,6 +49,7 @@ export function registerCheckoutPage(app: FastifyInstance, sim: Sim): void {
 <form method="post" action="/c/pay/${encodeURIComponent(session.id)}">
 <div class="box">${emailField}<p>Card: 4242 4242 4242 4242 · 12/34 · 123 (test)</p></div>
 <button id="pay" type="submit">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button>
+<button id="pay-bank-debit" class="secondary" type="submit" name="payment_method" value="us_bank_account">Pay by bank debit (settles later)</button>
 </form>
 ${session.cancel_url === null ? '' : `<p><a id="cancel" class="secondary" href="${escapeHtml(session.cancel_url)}">Cancel and go back</a></p>`}`;
     return sendPage(reply, 200, 'Checkout', body);
@@ -57,8 +59,11 @@ ${session.cancel_url === null ? '' : `<p><a id="cancel" class="secondary" href="
     const session = sessionOf(sim, req.params.id);
     if (session === undefined) return errorPage(reply, 404, 'Checkout session not found', 'Something went wrong: this link is not valid.');
     if (session.status !== 'open') return closedPage(reply, session);
-    const email = optStr(formOf(req.body), 'email');
-    const events = paySession(sim, session, email === undefined || email === '' ? null : email);
+    const form = formOf(req.body);
+    const email = optStr(form, 'email');
+    const buyer = email === undefined || email === '' ? null : email;
+    // A bank debit completes the session unpaid; POST /_sim/checkout_sessions/:id/settle answers for the bank.
+    const events = optStr(form, 'payment_method') === 'us_bank_account' ? paySessionByBankDebit(sim, session, buyer) : paySession(sim, session, buyer);
     // Wait for the first delivery attempts so the service knows before the buyer lands.
     await sim.dispatch(events);
     const success = session.success_url ?? (typeof session.return_url === 'string' ? session.return_url : '/');

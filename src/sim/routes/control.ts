@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SimError } from '../errors.js';
 import { completeOnboarding, deauthorizeAccount } from '../flows/accounts.js';
 import { invoiceFailed, invoicePaid, setSubscriptionStatus } from '../flows/billing.js';
+import { settleSession } from '../flows/checkout-async.js';
 import { disputeCharge, refundCharge } from '../flows/payments.js';
 import type { IdempotencyStore } from '../idempotency.js';
 import { isObject, type JsonObject, type StripeObject } from '../json.js';
@@ -181,6 +182,12 @@ export function registerControlRoutes({ app, sim, idempotency }: ControlDeps): v
     if (!SUB_STATUSES.includes(status)) throw new SimError(400, { message: `status must be one of ${SUB_STATUSES.join(', ')}` });
     const sub = must(sim, params.id ?? '', 'subscription');
     return deliverAll(sim, sub, setSubscriptionStatus(sim, sub, status));
+  });
+  post('/_sim/checkout_sessions/:id/settle', async (body, params) => {
+    const outcome = str(body, 'outcome');
+    if (outcome !== 'succeeded' && outcome !== 'failed') throw new SimError(400, { message: 'outcome must be succeeded or failed' });
+    const session = must(sim, params.id ?? '', 'checkout.session');
+    return deliverAll(sim, session, settleSession(sim, session, outcome));
   });
   post('/_sim/invoices/:id/fail', async (_body, params) => {
     const invoice = must(sim, params.id ?? '', 'invoice');

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { grantTargetFromMetadata } from '../../entitlements/grants.js';
+import { notify } from '../../notify.js';
 import { grantPurchase } from '../grant-writes.js';
 import { ignored, processed, type EventHandler } from '../types.js';
 
@@ -25,10 +26,13 @@ export function checkoutSource(session: Stripe.Checkout.Session): { sourceType: 
 /**
  * Grants the session's `nself_capabilities` to its `nself_entity_id`, backed by the
  * subscription (subscription mode) or the payment. A subscription event that came first
- * already made the grant; this only fills in the session's references.
+ * already made the grant; this only fills in the session's references. A session paid by a
+ * delayed method (bank debits) completes `unpaid` and grants on
+ * `checkout.session.async_payment_succeeded`, which carries it `paid`.
+ * https://docs.stripe.com/checkout/fulfillment#delayed-notification
  */
 export const applyCheckoutCompleted: EventHandler = async (tx, event, ctx) => {
-  if (event.type !== 'checkout.session.completed') return ignored('unexpected_type');
+  if (event.type !== 'checkout.session.completed' && event.type !== 'checkout.session.async_payment_succeeded') return ignored('unexpected_type');
   const session = event.data.object;
   const target = grantTargetFromMetadata(session.metadata);
   if (!target) return ignored('no_entitlement_metadata');
@@ -46,3 +50,22 @@ export const applyCheckoutCompleted: EventHandler = async (tx, event, ctx) => {
   return processed;
 };
 
+/** The delayed payment failed: nothing is granted, and the platform hears of it (ids only). */
+export const applyCheckoutAsyncPaymentFailed: EventHandler = async (tx, event, ctx) => {
+  if (event.type !== 'checkout.session.async_payment_failed') return ignored('unexpected_type');
+  const session = event.data.object;
+  const target = grantTargetFromMetadata(session.metadata);
+  if (!target) return ignored('no_entitlement_metadata');
+  await notify(tx, ctx.logger, {
+    kind: 'checkout.session.async_payment_failed',
+    tenant_id: ctx.tenantId,
+    event_id: event.id,
+    stripe_account_id: event.account ?? null,
+    entity_id: target.entityId,
+    checkout_session_id: session.id,
+    payment_intent_id: idOf(session.payment_intent),
+    subscription_id: idOf(session.subscription),
+    customer_id: idOf(session.customer),
+  });
+  return processed;
+};
