@@ -104,4 +104,14 @@ describe('Checkout paid by bank debit, end to end', () => {
     expect(await check('fay', 'lifetime')).toMatchObject({ allowed: false, status: 'none' });
     expect(await outcomes(session)).toEqual({ 'checkout.session.completed': 'payment_status_unpaid', 'checkout.session.async_payment_failed': 'processed' });
   });
+
+  it('every event these flows sent was applied or knowingly ignored: the simulator’s objects read as Stripe’s do', async () => {
+    const { rows } = await h.t.db.pool.query<{ type: string; outcome: string; reason: string | null }>(
+      `SELECT DISTINCT type, outcome, ignored_reason AS reason FROM np_stripe_processed_events ORDER BY type, outcome`,
+    );
+    expect(rows.filter((r) => r.outcome === 'failed')).toEqual([]);
+    expect(rows).toContainEqual({ type: 'payment_intent.processing', outcome: 'ignored', reason: 'unhandled_type' });
+    expect(rows).toContainEqual({ type: 'invoice.payment_succeeded', outcome: 'ignored', reason: 'unhandled_type' });
+    expect(rows).toContainEqual({ type: 'payment_intent.succeeded', outcome: 'processed', reason: null });
+  });
 });
