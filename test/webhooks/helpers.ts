@@ -25,14 +25,16 @@ export interface EventInput {
   created?: number;
   id?: string;
   livemode?: boolean;
+  /** The endpoint's API version the object is shaped for (default the pinned acacia). */
+  apiVersion?: string;
 }
 
-/** A Stripe event envelope as Stripe sends it (api_version of the pinned version). */
+/** A Stripe event envelope as Stripe sends it (api_version of the pinned version unless told). */
 export function makeEvent(e: EventInput): Stripe.Event {
   const event = {
     id: e.id ?? uniqueId('evt'),
     object: 'event',
-    api_version: '2024-12-18.acacia',
+    api_version: e.apiVersion ?? '2024-12-18.acacia',
     created: e.created ?? Math.floor(Date.now() / 1000),
     data: { object: e.object },
     livemode: e.livemode ?? false,
