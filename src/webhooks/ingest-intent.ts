@@ -3,6 +3,7 @@ import { snapshotOf } from '../accounts/status.js';
 import { grantTargetFromMetadata, subscriptionState } from '../entitlements/grants.js';
 import { notificationPayload } from '../notify.js';
 import { readAccount } from '../stripe/objects/account.js';
+import { readCheckoutSession } from '../stripe/objects/checkout-session.js';
 import { readInvoice } from '../stripe/objects/invoice.js';
 import { readCharge, readDispute, readPaymentIntent, readTransfer } from '../stripe/objects/payments.js';
 import { readSubscription } from '../stripe/objects/subscription.js';
@@ -21,7 +22,6 @@ import { readEventObject, type Channel } from './types.js';
 
 type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const idOf = (v: unknown): string | null => (typeof v === 'string' ? v : isRecord(v) && typeof v.id === 'string' ? v.id : null);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAID = new Set(['paid', 'no_payment_required']);
 // What jsonb cannot hold, as JSON text writes it: a NUL escape or a lone surrogate (record.ts).
@@ -90,13 +90,13 @@ type Decoded = Pick<IngestIntent, 'skip' | 'x'>;
 const skip = (reason: string): Decoded => ({ skip: reason, x: {} });
 
 function decodeCheckout(event: Stripe.Event): Decoded {
-  const session = event.data.object as Stripe.Checkout.Session;
+  const session = readEventObject(readCheckoutSession, event);
   const target = grantTargetFromMetadata(session.metadata);
   if (!target) return skip('no_entitlement_metadata');
-  if (!PAID.has(session.payment_status)) return skip(`payment_status_${session.payment_status}`);
+  if (!PAID.has(session.paymentStatus)) return skip(`payment_status_${session.paymentStatus}`);
   const source = checkoutSource(session);
   if (!source) return skip(`unsupported_session_mode_${session.mode}`);
-  const grant = { source_type: source.sourceType, source_id: source.sourceId, entity: target.entityId, caps: target.capabilities, customer: idOf(session.customer), session: session.id };
+  const grant = { source_type: source.sourceType, source_id: source.sourceId, entity: target.entityId, caps: target.capabilities, customer: session.customerId, session: session.id };
   return { skip: null, x: { grant } };
 }
 

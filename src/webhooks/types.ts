@@ -25,8 +25,21 @@ export type HandlerResult = { outcome: 'processed' } | { outcome: 'ignored'; rea
  */
 export type EventHandler = (tx: Tx, event: Stripe.Event, ctx: HandlerContext) => Promise<HandlerResult>;
 
+/**
+ * The envelope of an event, the same in every API version. Object handlers get this, not the
+ * SDK's Stripe.Event, whose `data.object` is typed for the SDK's own API version: the object
+ * comes to them only as its schema read it.
+ */
+export interface EventEnvelope {
+  id: string;
+  type: string;
+  created: number;
+  livemode: boolean;
+  account?: string;
+}
+
 /** A handler of one object type: it gets the event's object as its schema read it (src/stripe/objects/). */
-export type ObjectHandler<T> = (tx: Tx, event: Stripe.Event, object: T, ctx: HandlerContext) => Promise<HandlerResult>;
+export type ObjectHandler<T> = (tx: Tx, event: EventEnvelope, object: T, ctx: HandlerContext) => Promise<HandlerResult>;
 
 /** The event's object read through `read`; a mismatch throws MalformedStripeObject naming `data.object.<field>`. */
 export function readEventObject<T>(read: ObjectReader<T>, event: Stripe.Event): T {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { createStripeClient } from '../../src/stripe/client.js';
 import { readAccount } from '../../src/stripe/objects/account.js';
+import { readCheckoutSession } from '../../src/stripe/objects/checkout-session.js';
 import { readInvoice } from '../../src/stripe/objects/invoice.js';
 import { readCharge, readDispute, readPaymentIntent, readTransfer } from '../../src/stripe/objects/payments.js';
 import { MalformedStripeObject } from '../../src/stripe/objects/read.js';
@@ -84,6 +85,17 @@ describe('a Stripe object reads the same in acacia and basil', () => {
     const [transferA, transferB] = await inBothVersions((o) => stripe.transfers.retrieve(transferred.object.id, {}, o));
     expect(readTransfer(transferB, 'basil')).toEqual(readTransfer(transferA, 'acacia'));
     expect(readTransfer(transferA, 'acacia').destination).toEqual(expect.stringMatching(/^acct_/));
+  });
+
+  it('a checkout session: mode, payment status and what it bought', async () => {
+    const { object, events } = await trigger({ type: 'checkout.session.completed', object: { metadata } });
+    const [acacia, basil] = await inBothVersions((o) => stripe.checkout.sessions.retrieve(object.id, {}, o), events[0]?.account);
+    const a = readCheckoutSession(acacia, 'acacia');
+    expect(readCheckoutSession(basil, 'basil')).toEqual(a);
+    expect(a).toMatchObject({ id: object.id, mode: 'subscription', paymentStatus: 'paid', subscriptionId: expect.stringMatching(/^sub_/), metadata });
+    expect(() => readCheckoutSession({ ...plain(acacia), payment_status: null }, 'checkout.session.completed', 'data.object')).toThrow(
+      'checkout.session.completed: data.object.payment_status: expected string, received null',
+    );
   });
 
   it('an account: requirements due as currently_due ∪ past_due, flags false when absent', async () => {

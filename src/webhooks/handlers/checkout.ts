@@ -1,10 +1,8 @@
-import type Stripe from 'stripe';
 import { grantTargetFromMetadata } from '../../entitlements/grants.js';
 import { notify } from '../../notify.js';
+import { readCheckoutSession, type CheckoutSession } from '../../stripe/objects/checkout-session.js';
 import { grantPurchase } from '../grant-writes.js';
-import { ignored, processed, type EventHandler } from '../types.js';
-
-const idOf = (v: string | { id: string } | null | undefined): string | null => (typeof v === 'string' ? v : (v?.id ?? null));
+import { ignored, objectHandler, processed } from '../types.js';
 
 // Asynchronous payment methods complete the session unpaid; access waits for the money.
 const PAID = new Set(['paid', 'no_payment_required']);
@@ -14,13 +12,11 @@ const PAID = new Set(['paid', 'no_payment_required']);
  * that cost nothing (a 100% coupon: `no_payment_required`) has no payment intent; the session
  * itself is then the payment. https://docs.stripe.com/payments/checkout/no-cost-orders
  */
-export function checkoutSource(session: Stripe.Checkout.Session): { sourceType: 'subscription' | 'payment'; sourceId: string } | null {
-  const subscriptionId = idOf(session.subscription);
-  const intentId = idOf(session.payment_intent);
-  if (session.mode === 'subscription') return subscriptionId ? { sourceType: 'subscription', sourceId: subscriptionId } : null;
+export function checkoutSource(session: CheckoutSession): { sourceType: 'subscription' | 'payment'; sourceId: string } | null {
+  if (session.mode === 'subscription') return session.subscriptionId ? { sourceType: 'subscription', sourceId: session.subscriptionId } : null;
   if (session.mode !== 'payment') return null;
-  if (intentId) return { sourceType: 'payment', sourceId: intentId };
-  return session.payment_status === 'no_payment_required' ? { sourceType: 'payment', sourceId: session.id } : null;
+  if (session.paymentIntentId) return { sourceType: 'payment', sourceId: session.paymentIntentId };
+  return session.paymentStatus === 'no_payment_required' ? { sourceType: 'payment', sourceId: session.id } : null;
 }
 
 /**
@@ -31,12 +27,10 @@ export function checkoutSource(session: Stripe.Checkout.Session): { sourceType: 
  * `checkout.session.async_payment_succeeded`, which carries it `paid`.
  * https://docs.stripe.com/checkout/fulfillment#delayed-notification
  */
-export const applyCheckoutCompleted: EventHandler = async (tx, event, ctx) => {
-  if (event.type !== 'checkout.session.completed' && event.type !== 'checkout.session.async_payment_succeeded') return ignored('unexpected_type');
-  const session = event.data.object;
+export const applyCheckoutCompleted = objectHandler(readCheckoutSession, async (tx, event, session, ctx) => {
   const target = grantTargetFromMetadata(session.metadata);
   if (!target) return ignored('no_entitlement_metadata');
-  if (!PAID.has(session.payment_status)) return ignored(`payment_status_${session.payment_status}`);
+  if (!PAID.has(session.paymentStatus)) return ignored(`payment_status_${session.paymentStatus}`);
   const source = checkoutSource(session);
   if (!source) return ignored(`unsupported_session_mode_${session.mode}`);
   await grantPurchase(tx, {
@@ -44,16 +38,14 @@ export const applyCheckoutCompleted: EventHandler = async (tx, event, ctx) => {
     target,
     ...source,
     accountId: event.account ?? null,
-    customerId: idOf(session.customer),
+    customerId: session.customerId,
     checkoutSessionId: session.id,
   });
   return processed;
-};
+});
 
 /** The delayed payment failed: nothing is granted, and the platform hears of it (ids only). */
-export const applyCheckoutAsyncPaymentFailed: EventHandler = async (tx, event, ctx) => {
-  if (event.type !== 'checkout.session.async_payment_failed') return ignored('unexpected_type');
-  const session = event.data.object;
+export const applyCheckoutAsyncPaymentFailed = objectHandler(readCheckoutSession, async (tx, event, session, ctx) => {
   const target = grantTargetFromMetadata(session.metadata);
   if (!target) return ignored('no_entitlement_metadata');
   await notify(tx, ctx.logger, {
@@ -63,9 +55,9 @@ export const applyCheckoutAsyncPaymentFailed: EventHandler = async (tx, event, c
     stripe_account_id: event.account ?? null,
     entity_id: target.entityId,
     checkout_session_id: session.id,
-    payment_intent_id: idOf(session.payment_intent),
-    subscription_id: idOf(session.subscription),
-    customer_id: idOf(session.customer),
+    payment_intent_id: session.paymentIntentId,
+    subscription_id: session.subscriptionId,
+    customer_id: session.customerId,
   });
   return processed;
-};
+});

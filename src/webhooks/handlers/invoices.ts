@@ -5,7 +5,7 @@ import { fetchInvoice, fetchSubscription } from '../../stripe/fetched.js';
 import { readInvoice, type Invoice } from '../../stripe/objects/invoice.js';
 import type { Subscription } from '../../stripe/objects/subscription.js';
 import { lockPaymentFlags, setPaymentFailed } from '../grant-writes.js';
-import { ignored, objectHandler, processed, type EventHandler, type HandlerContext } from '../types.js';
+import { ignored, objectHandler, processed, type EventEnvelope, type EventHandler, type HandlerContext } from '../types.js';
 
 /** What Stripe's current invoice says about the payment: only an attempted, unpaid invoice is a failure. */
 function failedPer(invoice: Invoice): boolean {
@@ -16,7 +16,7 @@ function failedPer(invoice: Invoice): boolean {
  * The grants of the invoice's subscription, locked. None yet (the invoice overtook every
  * subscription event): they are made from the subscription as Stripe has it now.
  */
-async function grantsOf(tx: Parameters<EventHandler>[0], event: Stripe.Event, subscriptionId: string, ctx: HandlerContext) {
+async function grantsOf(tx: Parameters<EventHandler>[0], event: EventEnvelope, subscriptionId: string, ctx: HandlerContext) {
   const accountId = event.account ?? null;
   const rows = await lockPaymentFlags(tx, ctx.tenantId, subscriptionId, accountId);
   if (rows.length > 0) return rows;

@@ -1,14 +1,13 @@
-import type Stripe from 'stripe';
 import { grantTargetFromMetadata } from '../../entitlements/grants.js';
 import { notify } from '../../notify.js';
 import { readCharge, readDispute, readPaymentIntent, readTransfer } from '../../stripe/objects/payments.js';
 import { grantPurchase, revokePaymentGrants } from '../grant-writes.js';
 import { flagDisputedCharge, upsertPaymentRecord } from '../payment-records.js';
-import { ignored, objectHandler, processed } from '../types.js';
+import { ignored, objectHandler, processed, type EventEnvelope } from '../types.js';
 
 /** Payment intents, refunds, disputes and transfers: platform events, or Connect ones for direct charges. */
 
-const createdAt = (event: Stripe.Event): Date => new Date(event.created * 1000);
+const createdAt = (event: EventEnvelope): Date => new Date(event.created * 1000);
 
 /** Records the payment; grants the one-time capabilities its metadata names, to its `nself_entity_id`. */
 export const applyPaymentIntentSucceeded = objectHandler(readPaymentIntent, async (tx, event, intent, ctx) => {
