@@ -134,7 +134,8 @@ describe('the SQL ingest path applies events exactly as the TypeScript handlers 
         expect(await rowsOf(fast.pool, prefix)).toEqual(await rowsOf(reference.pool, prefix));
         failed += answers.filter((a) => a === 'failed').length;
       }),
-      { numRuns: Number(process.env.INGEST_EQUIVALENCE_RUNS ?? 40) },
+      // A fixed seed: the coverage checks below must not depend on a lucky draw (set another to explore).
+      { numRuns: Number(process.env.INGEST_EQUIVALENCE_RUNS ?? 40), seed: Number(process.env.INGEST_EQUIVALENCE_SEED ?? 42) },
     );
     // The comparison meant something: the batch applied every type itself, and left ties to the pipeline.
     expect([...appliedInBatch].sort()).toEqual([...INGEST_TYPES].sort());
