@@ -7,7 +7,7 @@ export const ACCOUNT_STATUSES = ['pending', 'onboarding', 'restricted', 'active'
 
 // The AccountRow columns (repository.ts): never the token columns.
 const COLUMNS = `id, tenant_id, entity_id, stripe_account_id, connected_via, status, email, country,
-  details_submitted, charges_enabled, payouts_enabled, requirements_due, disabled_reason, livemode,
+  details_submitted, charges_enabled, payouts_enabled, requirements_due, disabled_reason, requirements_deadline, livemode,
   last_event_created, deauthorized_at, created_at, updated_at`;
 
 export interface AccountFilter {

@@ -18,6 +18,7 @@ export interface AccountRow {
   payouts_enabled: boolean;
   requirements_due: string[];
   disabled_reason: string | null;
+  requirements_deadline: Date | null;
   livemode: boolean;
   last_event_created: Date | null;
   deauthorized_at: Date | null;
@@ -26,7 +27,7 @@ export interface AccountRow {
 }
 
 const COLUMNS = `id, tenant_id, entity_id, stripe_account_id, connected_via, status, email, country,
-  details_submitted, charges_enabled, payouts_enabled, requirements_due, disabled_reason, livemode,
+  details_submitted, charges_enabled, payouts_enabled, requirements_due, disabled_reason, requirements_deadline, livemode,
   last_event_created, deauthorized_at, created_at, updated_at`;
 
 export async function findAccountByEntity(q: Queryable, tenantId: string, entityId: string, lock = false): Promise<AccountRow | null> {
@@ -63,7 +64,7 @@ export async function attachCreatedAccount(q: Queryable, rowId: string, accountI
   const { rows } = await q.query<AccountRow>(
     `UPDATE np_stripe_accounts SET stripe_account_id = $2, connected_via = 'account_link', status = 'pending',
        details_submitted = $3, charges_enabled = $4, payouts_enabled = $5, requirements_due = $6, disabled_reason = $7,
-       livemode = $8, access_token = NULL, refresh_token = NULL, tokens_encrypted = false, oauth_scope = NULL,
+       livemode = $8, requirements_deadline = $9, access_token = NULL, refresh_token = NULL, tokens_encrypted = false, oauth_scope = NULL,
        last_event_created = NULL, deauthorized_at = NULL, updated_at = now()
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [rowId, accountId, ...snapshotParams(snapshot)],
@@ -72,7 +73,7 @@ export async function attachCreatedAccount(q: Queryable, rowId: string, accountI
 }
 
 function snapshotParams(s: AccountSnapshot): unknown[] {
-  return [s.detailsSubmitted, s.chargesEnabled, s.payoutsEnabled, s.requirementsDue, s.disabledReason, s.livemode];
+  return [s.detailsSubmitted, s.chargesEnabled, s.payoutsEnabled, s.requirementsDue, s.disabledReason, s.livemode, s.requirementsDeadline];
 }
 
 /**
@@ -88,10 +89,10 @@ export async function saveSnapshot(
 ): Promise<AccountRow> {
   const { rows } = await q.query<AccountRow>(
     `UPDATE np_stripe_accounts SET details_submitted = $2, charges_enabled = $3, payouts_enabled = $4,
-       requirements_due = $5, disabled_reason = $6, livemode = $7, status = $8,
-       email = COALESCE($9, email), country = COALESCE($10, country),
-       last_event_created = GREATEST(last_event_created, $11::timestamptz),
-       deauthorized_at = CASE WHEN $8 = 'deauthorized' THEN deauthorized_at END, updated_at = now()
+       requirements_due = $5, disabled_reason = $6, livemode = $7, requirements_deadline = $8, status = $9,
+       email = COALESCE($10, email), country = COALESCE($11, country),
+       last_event_created = GREATEST(last_event_created, $12::timestamptz),
+       deauthorized_at = CASE WHEN $9 = 'deauthorized' THEN deauthorized_at END, updated_at = now()
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [rowId, ...snapshotParams(snapshot), status, snapshot.email, snapshot.country, eventCreated],
   );

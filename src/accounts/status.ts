@@ -10,6 +10,7 @@ export interface AccountSnapshot {
   /** currently_due ∪ past_due, sorted: what the operator still owes Stripe. */
   requirementsDue: string[];
   disabledReason: string | null;
+  requirementsDeadline: Date | null;
   livemode: boolean;
   email: string | null;
   country: string | null;
@@ -26,6 +27,7 @@ export function snapshotOf(account: Account, livemode: boolean): AccountSnapshot
     payoutsEnabled: account.payoutsEnabled,
     requirementsDue: account.requirementsDue,
     disabledReason: account.disabledReason,
+    requirementsDeadline: account.requirementsDeadline,
     livemode,
     email: account.email,
     country: account.country,

@@ -58,21 +58,21 @@ export async function sealTokens(config: Config, tokens: OAuthTokens): Promise<S
 const UPSERT_OAUTH_LINK = `
   INSERT INTO np_stripe_accounts AS a (tenant_id, entity_id, stripe_account_id, connected_via, status, email, country,
     details_submitted, charges_enabled, payouts_enabled, requirements_due, disabled_reason, livemode,
-    access_token, refresh_token, tokens_encrypted, oauth_scope)
+    access_token, refresh_token, tokens_encrypted, oauth_scope, requirements_deadline)
   VALUES ($1, $2, $3, 'oauth', $4, $5, $6, $7, $8, $9, $10, $11, $12,
-    $13::bytea, $14::bytea, $15, $16)
+    $13::bytea, $14::bytea, $15, $16, $17)
   ON CONFLICT (tenant_id, entity_id) DO UPDATE SET stripe_account_id = EXCLUDED.stripe_account_id,
     connected_via = 'oauth', status = EXCLUDED.status, email = COALESCE(EXCLUDED.email, a.email),
     country = COALESCE(EXCLUDED.country, a.country), details_submitted = EXCLUDED.details_submitted,
     charges_enabled = EXCLUDED.charges_enabled, payouts_enabled = EXCLUDED.payouts_enabled,
     requirements_due = EXCLUDED.requirements_due, disabled_reason = EXCLUDED.disabled_reason,
-    livemode = EXCLUDED.livemode, access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token,
+    requirements_deadline = EXCLUDED.requirements_deadline, livemode = EXCLUDED.livemode, access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token,
     tokens_encrypted = EXCLUDED.tokens_encrypted, oauth_scope = EXCLUDED.oauth_scope,
     deauthorized_at = NULL, updated_at = now()
     WHERE a.stripe_account_id IS NULL OR a.stripe_account_id = EXCLUDED.stripe_account_id OR a.status = 'deauthorized'
   RETURNING a.id, a.tenant_id, a.entity_id, a.stripe_account_id, a.connected_via, a.status, a.email, a.country,
-    a.details_submitted, a.charges_enabled, a.payouts_enabled, a.requirements_due, a.disabled_reason, a.livemode,
-    a.last_event_created, a.deauthorized_at, a.created_at, a.updated_at`;
+    a.details_submitted, a.charges_enabled, a.payouts_enabled, a.requirements_due, a.disabled_reason, a.requirements_deadline,
+    a.livemode, a.last_event_created, a.deauthorized_at, a.created_at, a.updated_at`;
 
 function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
@@ -103,6 +103,7 @@ export async function storeOAuthLink(q: Queryable, config: Config, link: OAuthLi
     stored.refreshToken,
     stored.encrypted,
     link.tokens.scope,
+    s.requirementsDeadline,
   ];
   let rows: AccountRow[];
   try {

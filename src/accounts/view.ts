@@ -12,6 +12,8 @@ export interface AccountView {
   payouts_enabled: boolean;
   details_submitted: boolean;
   requirements_due: string[];
+  /** When Stripe needs what is due, else it disables the account (ISO), null when nothing is pending. */
+  requirements_deadline: string | null;
   livemode: boolean;
   dashboard_url: string | null;
   created_at: string;
@@ -29,6 +31,7 @@ export function accountView(config: Config, row: AccountRow): AccountView {
     payouts_enabled: row.payouts_enabled,
     details_submitted: row.details_submitted,
     requirements_due: row.requirements_due,
+    requirements_deadline: row.requirements_deadline?.toISOString() ?? null,
     livemode: row.livemode,
     dashboard_url: dashboardUrl(config.stripe.mode, row.stripe_account_id),
     created_at: row.created_at.toISOString(),

@@ -210,6 +210,7 @@ function decodeAccountUpdated(event: Stripe.Event): Decoded {
       payouts: s.payoutsEnabled,
       due: s.requirementsDue,
       disabled_reason: s.disabledReason,
+      deadline: s.requirementsDeadline?.toISOString() ?? null,
       email: s.email,
       country: s.country,
     },

@@ -64,7 +64,7 @@ describe('GET /account/:entity_id', () => {
     expect(Object.keys(body).sort()).toEqual(
       [
         'entity_id', 'account_id', 'status', 'connected_via', 'charges_enabled', 'payouts_enabled', 'details_submitted',
-        'requirements_due', 'livemode', 'dashboard_url', 'created_at', 'updated_at', 'deauthorized_at',
+        'requirements_due', 'requirements_deadline', 'livemode', 'dashboard_url', 'created_at', 'updated_at', 'deauthorized_at',
       ].sort(),
     );
     expect(body).toMatchObject({

@@ -138,6 +138,7 @@ describe('token cipher and pgcrypto, both ways', () => {
         payoutsEnabled: true,
         requirementsDue: [],
         disabledReason: null,
+        requirementsDeadline: null,
         livemode: false,
         email: null,
         country: 'US',

@@ -13,6 +13,7 @@ const snap = (s: Partial<AccountSnapshot>): AccountSnapshot => ({
   payoutsEnabled: false,
   requirementsDue: [],
   disabledReason: null,
+  requirementsDeadline: null,
   livemode: false,
   email: null,
   country: null,

@@ -106,7 +106,7 @@ async function rowsOf(pool: Pool, prefix: string): Promise<Record<string, unknow
                        FROM np_stripe_entitlements WHERE source_id LIKE $1 OR entity_id LIKE $1
                       ORDER BY source_id, entity_id, capability, tenant_id`),
     accounts: await q(`SELECT tenant_id, entity_id, stripe_account_id, connected_via, status, email, country, details_submitted,
-                              charges_enabled, payouts_enabled, requirements_due, disabled_reason, livemode, last_event_created,
+                              charges_enabled, payouts_enabled, requirements_due, disabled_reason, requirements_deadline, livemode, last_event_created,
                               deauthorized_at IS NULL AS connected, access_token, refresh_token
                          FROM np_stripe_accounts WHERE entity_id LIKE $1 ORDER BY entity_id`),
     payments: await q(`SELECT id, tenant_id, kind, stripe_account_id, payment_intent_id, entity_id, amount, amount_refunded, currency,

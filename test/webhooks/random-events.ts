@@ -134,7 +134,7 @@ export function eventArb(w: World, v: ApiVersion): fc.Arbitrary<Stripe.Event> {
     .record({ created, livemode, id: pick(w.known, w.pending, w.unknown, w.foreign), names: pick<'pending' | 'other' | 'none'>('pending', 'other', 'none'), flags: fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()), disabled: fc.boolean() })
     .map(({ created: t, livemode: l, id, names, flags: [details, charges, payouts], disabled }) => {
       const metadata = names === 'pending' ? { nself_tenant_id: TENANT, nself_entity_id: w.pendingEntity } : names === 'other' ? { nself_tenant_id: TENANT, nself_entity_id: `op_${w.prefix}nobody` } : {};
-      const requirements = { currently_due: ['b_field', 'a_field'], past_due: ['a_field'], disabled_reason: disabled ? 'requirements.past_due' : null };
+      const requirements = { currently_due: ['b_field', 'a_field'], past_due: ['a_field'], disabled_reason: disabled ? 'requirements.past_due' : null, current_deadline: details ? null : 1_767_225_600 };
       const object = { id, object: 'account', details_submitted: details, charges_enabled: charges, payouts_enabled: payouts, email: `${id}@example.com`, country: 'US', requirements, metadata };
       return makeEvent({ type: 'account.updated', object, account: id, created: t, livemode: l });
     });

@@ -61,6 +61,7 @@ export function createOperatorsView(ctx: ViewContext): View {
 
   const requirements = (op: Operator) => html`
     ${op.requirements_due.length === 0 ? 'none' : html`<ul class="plain">${op.requirements_due.map((r) => html`<li><code>${r}</code></li>`)}</ul>`}
+    ${op.requirements_deadline ? html`<p class="hint">due by <time datetime=${op.requirements_deadline}>${op.requirements_deadline.slice(0, 16).replace('T', ' ')} UTC</time></p>` : nothing}
     ${op.disabled_reason ? html`<p class="hint">disabled: ${op.disabled_reason}</p>` : nothing}`;
 
   const row = (op: Operator) => html`

@@ -15,6 +15,7 @@ export interface Operator {
   payouts_enabled: boolean;
   details_submitted: boolean;
   requirements_due: string[];
+  requirements_deadline: string | null;
   disabled_reason: string | null;
   dashboard_url: string | null;
   updated_at: string;

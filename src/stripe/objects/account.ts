@@ -11,6 +11,8 @@ export interface Account {
   /** currently_due ∪ past_due, sorted: what the operator still owes Stripe. */
   requirementsDue: string[];
   disabledReason: string | null;
+  /** When what is currently due must be provided, else the account is disabled (`requirements.current_deadline`). */
+  requirementsDeadline: Date | null;
   email: string | null;
   country: string | null;
   metadata: Metadata;
@@ -27,7 +29,7 @@ export const accountSchema = z
     charges_enabled: z.boolean().optional(),
     payouts_enabled: z.boolean().optional(),
     requirements: z
-      .object({ currently_due: fieldList, past_due: fieldList, disabled_reason: z.string().nullish() })
+      .object({ currently_due: fieldList, past_due: fieldList, disabled_reason: z.string().nullish(), current_deadline: z.number().int().nullish() })
       .nullish(),
     email: z.string().nullish(),
     country: z.string().nullish(),
@@ -41,6 +43,7 @@ export const accountSchema = z
       payoutsEnabled: a.payouts_enabled === true,
       requirementsDue: [...new Set([...(a.requirements?.currently_due ?? []), ...(a.requirements?.past_due ?? [])])].sort(),
       disabledReason: a.requirements?.disabled_reason ?? null,
+      requirementsDeadline: typeof a.requirements?.current_deadline === 'number' ? new Date(a.requirements.current_deadline * 1000) : null,
       email: a.email ?? null,
       country: a.country ?? null,
       metadata: a.metadata,
