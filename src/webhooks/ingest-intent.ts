@@ -8,6 +8,7 @@ import { readInvoice } from '../stripe/objects/invoice.js';
 import { readCharge, readDispute, readPaymentIntent, readTransfer } from '../stripe/objects/payments.js';
 import { readSubscription } from '../stripe/objects/subscription.js';
 import { checkoutSource } from './handlers/checkout.js';
+import { chargeFacts, fullyRefunded, intentFacts, transferFacts, type PaymentFacts } from './payment-facts.js';
 import { eventMetadata, namedOperator } from './scope.js';
 import { readEventObject, type Channel } from './types.js';
 
@@ -38,6 +39,22 @@ export interface PaymentRecordIntent {
   currency: string | null | undefined;
   status: string;
   destination: string | null;
+}
+
+/** The shared payment facts, under the keys migration 007's functions read. */
+function recordIntent(f: PaymentFacts): PaymentRecordIntent {
+  return {
+    id: f.id,
+    kind: f.kind,
+    account: f.accountId,
+    pi: f.paymentIntentId,
+    entity: f.entityId,
+    amount: f.amount,
+    refunded: f.amountRefunded,
+    currency: f.currency,
+    status: f.status,
+    destination: f.destination,
+  };
 }
 
 export interface IngestIntent {
@@ -103,41 +120,16 @@ function decodeCheckout(event: Stripe.Event): Decoded {
 function decodePaymentIntent(event: Stripe.Event): Decoded {
   const intent = readEventObject(readPaymentIntent, event);
   const target = grantTargetFromMetadata(intent.metadata);
-  const record: PaymentRecordIntent = {
-    id: intent.id,
-    kind: 'payment_intent',
-    account: event.account ?? null,
-    pi: intent.id,
-    entity: target?.entityId ?? intent.metadata.nself_entity_id ?? null,
-    amount: intent.amountReceived || intent.amount,
-    refunded: 0,
-    currency: intent.currency,
-    status: intent.status,
-    destination: null,
-  };
   const grant = target
     ? { source_type: 'payment', source_id: intent.id, entity: target.entityId, caps: target.capabilities, customer: intent.customerId, session: null }
     : null;
-  return { skip: null, x: { record, grant } };
+  return { skip: null, x: { record: recordIntent(intentFacts(intent, event.account ?? null)), grant } };
 }
 
 function decodeRefund(event: Stripe.Event): Decoded {
   const charge = readEventObject(readCharge, event);
   const intentId = charge.paymentIntentId;
-  const full = charge.amount > 0 && charge.amountRefunded >= charge.amount;
-  const record: PaymentRecordIntent = {
-    id: charge.id,
-    kind: 'charge',
-    account: event.account ?? null,
-    pi: intentId,
-    entity: charge.metadata.nself_entity_id ?? null,
-    amount: charge.amount,
-    refunded: charge.amountRefunded,
-    currency: charge.currency,
-    status: full ? 'refunded' : 'partially_refunded',
-    destination: null,
-  };
-  return { skip: null, x: { record, revoke: full && intentId ? intentId : null } };
+  return { skip: null, x: { record: recordIntent(chargeFacts(charge, event.account ?? null)), revoke: fullyRefunded(charge) && intentId ? intentId : null } };
 }
 
 function decodeDispute(event: Stripe.Event): Decoded {
@@ -160,21 +152,7 @@ function decodeDispute(event: Stripe.Event): Decoded {
 }
 
 function decodeTransfer(event: Stripe.Event): Decoded {
-  const transfer = readEventObject(readTransfer, event);
-  const destination = transfer.destination;
-  const record: PaymentRecordIntent = {
-    id: transfer.id,
-    kind: 'transfer',
-    account: destination,
-    pi: null,
-    entity: transfer.metadata.nself_entity_id ?? null,
-    amount: transfer.amount,
-    refunded: transfer.amountReversed,
-    currency: transfer.currency,
-    status: transfer.reversed ? 'reversed' : 'created',
-    destination,
-  };
-  return { skip: null, x: { record } };
+  return { skip: null, x: { record: recordIntent(transferFacts(readEventObject(readTransfer, event))) } };
 }
 
 function decodeInvoice(event: Stripe.Event): Decoded {

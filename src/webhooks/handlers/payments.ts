@@ -2,6 +2,7 @@ import { grantTargetFromMetadata } from '../../entitlements/grants.js';
 import { notify } from '../../notify.js';
 import { readCharge, readDispute, readPaymentIntent, readTransfer } from '../../stripe/objects/payments.js';
 import { grantPurchase, revokePaymentGrants } from '../grant-writes.js';
+import { chargeFacts, fullyRefunded, intentFacts, transferFacts } from '../payment-facts.js';
 import { flagDisputedCharge, upsertPaymentRecord } from '../payment-records.js';
 import { ignored, objectHandler, processed, type EventEnvelope } from '../types.js';
 
@@ -12,20 +13,7 @@ const createdAt = (event: EventEnvelope): Date => new Date(event.created * 1000)
 /** Records the payment; grants the one-time capabilities its metadata names, to its `nself_entity_id`. */
 export const applyPaymentIntentSucceeded = objectHandler(readPaymentIntent, async (tx, event, intent, ctx) => {
   const target = grantTargetFromMetadata(intent.metadata);
-  await upsertPaymentRecord(tx, {
-    id: intent.id,
-    tenantId: ctx.tenantId,
-    kind: 'payment_intent',
-    accountId: event.account ?? null,
-    paymentIntentId: intent.id,
-    entityId: target?.entityId ?? intent.metadata.nself_entity_id ?? null,
-    amount: intent.amountReceived || intent.amount,
-    amountRefunded: 0,
-    currency: intent.currency,
-    status: intent.status,
-    destination: null,
-    eventCreated: createdAt(event),
-  });
+  await upsertPaymentRecord(tx, { ...intentFacts(intent, event.account ?? null), tenantId: ctx.tenantId, eventCreated: createdAt(event) });
   if (target) {
     await grantPurchase(tx, {
       tenantId: ctx.tenantId,
@@ -43,22 +31,8 @@ export const applyPaymentIntentSucceeded = objectHandler(readPaymentIntent, asyn
 /** Records the refund; a full refund revokes what that payment bought. */
 export const applyChargeRefunded = objectHandler(readCharge, async (tx, event, charge, ctx) => {
   const intentId = charge.paymentIntentId;
-  const full = charge.amount > 0 && charge.amountRefunded >= charge.amount;
-  await upsertPaymentRecord(tx, {
-    id: charge.id,
-    tenantId: ctx.tenantId,
-    kind: 'charge',
-    accountId: event.account ?? null,
-    paymentIntentId: intentId,
-    entityId: charge.metadata.nself_entity_id ?? null,
-    amount: charge.amount,
-    amountRefunded: charge.amountRefunded,
-    currency: charge.currency,
-    status: full ? 'refunded' : 'partially_refunded',
-    destination: null,
-    eventCreated: createdAt(event),
-  });
-  if (full && intentId) {
+  await upsertPaymentRecord(tx, { ...chargeFacts(charge, event.account ?? null), tenantId: ctx.tenantId, eventCreated: createdAt(event) });
+  if (fullyRefunded(charge) && intentId) {
     const revoked = await revokePaymentGrants(tx, intentId, event.account ?? null);
     if (revoked.length > 0) ctx.logger.info({ event_id: event.id, payment_intent: intentId, revoked }, 'refund revoked grants');
   }
@@ -96,19 +70,6 @@ export const applyDisputeCreated = objectHandler(readDispute, async (tx, event, 
 
 /** Records the transfer to the connected account. */
 export const applyTransferCreated = objectHandler(readTransfer, async (tx, event, transfer, ctx) => {
-  await upsertPaymentRecord(tx, {
-    id: transfer.id,
-    tenantId: ctx.tenantId,
-    kind: 'transfer',
-    accountId: transfer.destination,
-    paymentIntentId: null,
-    entityId: transfer.metadata.nself_entity_id ?? null,
-    amount: transfer.amount,
-    amountRefunded: transfer.amountReversed,
-    currency: transfer.currency,
-    status: transfer.reversed ? 'reversed' : 'created',
-    destination: transfer.destination,
-    eventCreated: createdAt(event),
-  });
+  await upsertPaymentRecord(tx, { ...transferFacts(transfer), tenantId: ctx.tenantId, eventCreated: createdAt(event) });
   return processed;
 });
