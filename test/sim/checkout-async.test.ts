@@ -21,11 +21,7 @@ beforeEach(() => {
   receiver.received.length = 0;
 });
 
-function connectEvents(): Stripe.Event[] {
-  return receiver.received
-    .filter((d) => d.path === '/connect')
-    .map((d) => stripe.webhooks.constructEvent(d.body, String(d.headers['stripe-signature']), CONNECT_SECRET));
-}
+const connectEvents = (): Stripe.Event[] => receiver.verifiedEvents(stripe, '/connect', CONNECT_SECRET);
 
 /** Submits the hosted Checkout page with one of its buttons (`#pay` by card, `#pay-bank-debit`). */
 async function payPage(url: string, button: 'pay' | 'pay-bank-debit'): Promise<Response> {

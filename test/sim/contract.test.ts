@@ -3,7 +3,7 @@ import type { ErrorObject } from 'ajv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
 import type { RecordedRequest } from '../../src/sim/state.js';
-import { CLIENT_ID, control, oauthStripeFor, onboardedAccount, recurringPrice, SECRET_KEY, startTestSimulator, stripeFor, WebhookReceiver } from './helpers.js';
+import { CLIENT_ID, control, onboardedAccount, recurringPrice, SECRET_KEY, startTestSimulator, stripeFor, WebhookReceiver } from './helpers.js';
 import { StripeRequests, StripeSchemas, type VersionName } from './openapi.js';
 
 /**
@@ -258,7 +258,7 @@ describe('contract: OAuth', () => {
     });
     expect(html).toContain('approve');
     const code = new URL(String(res.headers.get('location'))).searchParams.get('code');
-    const token = await oauthStripeFor(sim).oauth.token({ grant_type: 'authorization_code', code: String(code) });
+    const token = await stripeFor(sim).oauth.token({ grant_type: 'authorization_code', code: String(code) });
     expect(Object.keys(plain(token) as object).sort()).toEqual(['access_token', 'livemode', 'refresh_token', 'scope', 'stripe_publishable_key', 'stripe_user_id', 'token_type']);
   });
 });

@@ -43,11 +43,6 @@ export function stripeFor(sim: Simulator, key = SECRET_KEY, extra: Partial<Strip
   });
 }
 
-/** For OAuth calls: since stripe-node 22 the client's `host` carries them too (earlier releases forced connect.stripe.com). */
-export function oauthStripeFor(sim: Simulator, key = SECRET_KEY): Stripe {
-  return stripeFor(sim, key);
-}
-
 export interface ReceivedDelivery {
   path: string;
   headers: IncomingHttpHeaders;
@@ -80,6 +75,13 @@ export class WebhookReceiver {
 
   events(path?: string): Stripe.Event[] {
     return this.received.filter((d) => path === undefined || d.path === path).map((d) => JSON.parse(d.body) as Stripe.Event);
+  }
+
+  /** The deliveries to `path`, each verified against its signature as the service would. */
+  verifiedEvents(stripe: Stripe, path: string, secret: string): Stripe.Event[] {
+    return this.received
+      .filter((d) => d.path === path)
+      .map((d) => stripe.webhooks.constructEvent(d.body, String(d.headers['stripe-signature']), secret));
   }
 
   async close(): Promise<void> {

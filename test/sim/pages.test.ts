@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
-import { CLIENT_ID, CONNECT_SECRET, control, oauthStripeFor, onboardedAccount, recurringPrice, startTestSimulator, stripeFor, waitFor, WebhookReceiver } from './helpers.js';
+import { CLIENT_ID, CONNECT_SECRET, control, onboardedAccount, recurringPrice, startTestSimulator, stripeFor, waitFor, WebhookReceiver } from './helpers.js';
 
 let sim: Simulator;
 let stripe: Stripe;
@@ -20,11 +20,7 @@ beforeEach(() => {
   receiver.received.length = 0;
 });
 
-function connectEvents(): Stripe.Event[] {
-  return receiver.received
-    .filter((d) => d.path === '/connect')
-    .map((d) => stripe.webhooks.constructEvent(d.body, String(d.headers['stripe-signature']), CONNECT_SECRET));
-}
+const connectEvents = (): Stripe.Event[] => receiver.verifiedEvents(stripe, '/connect', CONNECT_SECRET);
 
 async function get(url: string): Promise<Response> {
   return fetch(url, { redirect: 'manual' });
@@ -160,7 +156,7 @@ describe('OAuth', () => {
     `${sim.url}/express/oauth/authorize?response_type=code&client_id=${CLIENT_ID}&redirect_uri=${encodeURIComponent('https://svc.test/callback')}&state=st-1&scope=read_write&stripe_user[email]=op%40example.com${extra}`;
 
   it('approves, exchanges the code once, then deauthorizes', async () => {
-    const oauth = oauthStripeFor(sim);
+    const oauth = stripeFor(sim);
     const page = await get(authorize());
     const html = await page.text();
     expect(page.status).toBe(200);
@@ -221,7 +217,7 @@ describe('OAuth', () => {
   });
 
   it('refuses the token call with a bad secret', async () => {
-    const bad = oauthStripeFor(sim, 'sk_test_notconfigured0000000000');
+    const bad = stripeFor(sim, 'sk_test_notconfigured0000000000');
     const err = await bad.oauth.token({ grant_type: 'authorization_code', code: 'ac_x' }).catch((e: unknown) => e);
     expect((err as Stripe.errors.StripeError).statusCode).toBe(401);
   });
