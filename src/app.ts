@@ -24,6 +24,7 @@ import { installErrorHandler } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import { metricsRoutes } from './http/metrics-route.js';
 import { metricsSummaryRoutes } from './http/metrics-summary-route.js';
+import { OneLinePerRequest } from './http/request-log.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createStripeClient, type StripeClient } from './stripe/client.js';
@@ -48,6 +49,7 @@ export function serverOptions(config: Config, logger: Logger) {
   const s = config.server;
   return {
     loggerInstance: logger as FastifyBaseLogger,
+    logController: new OneLinePerRequest(),
     bodyLimit: 1024 * 1024,
     // X-Forwarded-For is believed only from the configured proxies: else any client picks its IP (and rate-limit bucket).
     trustProxy: s.trustProxy.length > 0 ? s.trustProxy : false,

@@ -15,19 +15,23 @@ export interface BatcherLimits {
   maxEvents: number;
   /** Payload bytes in one batch: one statement's parameter stays small. */
   maxBytes: number;
-  /** Attempts of a batch that lost a deadlock or serialization conflict to another replica. */
+  /** Attempts of a batch that lost a deadlock or serialization conflict to another batch. */
   conflictAttempts: number;
+  /** Batches committing at once, each on its own connection. */
+  maxInFlight: number;
 }
 
-const DEFAULT_LIMITS: BatcherLimits = { maxEvents: 64, maxBytes: 4 * 1024 * 1024, conflictAttempts: 4 };
+// Two batches in flight: while one commits (its WAL flush, its answers) the next one runs, so
+// neither the database nor this process waits on the other. More adds commits, not throughput.
+const DEFAULT_LIMITS: BatcherLimits = { maxEvents: 64, maxBytes: 4 * 1024 * 1024, conflictAttempts: 4, maxInFlight: 2 };
 // Deadlock and serialization failure: another replica's batch took the same rows in another order.
 const CONFLICT_CODES = new Set(['40P01', '40001']);
 
 const codeOf = (err: unknown): string | undefined => (err as { code?: unknown })?.code as string | undefined;
 
 /**
- * Group commit (issue 9). Deliveries that arrive while a batch commits wait and go together in
- * the next one: one batch in flight per process, one statement and one transaction per batch.
+ * Group commit (issue 9). Deliveries that arrive while batches commit wait and go together in
+ * the next one: a few batches in flight per process, one statement and one transaction each.
  * A delivery is answered only once its batch committed. A batch that fails for another reason
  * than a conflict is retried member by member through the pipeline, each in its own
  * transaction, so a failure is recorded for its own event alone. Events the batch cannot
@@ -35,7 +39,8 @@ const codeOf = (err: unknown): string | undefined => (err as { code?: unknown })
  */
 export class IngestBatcher {
   private readonly queue: Pending[] = [];
-  private running = false;
+  private inFlight = 0;
+  private scheduled = false;
   private readonly pipelined = new Set<Promise<void>>();
   private idleWaiters: Array<() => void> = [];
 
@@ -53,23 +58,43 @@ export class IngestBatcher {
   ingest(event: Stripe.Event, rawBody: string, channel: Channel): Promise<PipelineResult> {
     return new Promise((resolve) => {
       this.queue.push({ event, rawBody, channel, resolve });
-      if (this.running) return;
-      this.running = true;
-      // The deliveries parsed in this turn of the event loop start together.
-      setImmediate(() => void this.drain());
+      this.schedule();
     });
+  }
+
+  /** The deliveries parsed in this turn of the event loop start together, when a batch may start. */
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.limits.maxInFlight) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startBatches();
+    });
+  }
+
+  private startBatches(): void {
+    while (this.queue.length > 0 && this.inFlight < this.limits.maxInFlight) {
+      this.inFlight++;
+      const batch = this.take();
+      void this.runBatch(batch)
+        // runBatch answers every member itself; this is only the guard that none goes unanswered.
+        .catch((cause: unknown) => batch.forEach((m) => m.resolve({ kind: 'failed', message: (cause as Error).message, cause })))
+        .finally(() => {
+          this.inFlight--;
+          if (this.queue.length > 0) this.schedule();
+          else this.maybeIdle();
+        });
+    }
   }
 
   /** Resolves once no batch runs and no event is in the pipeline (graceful close). */
   whenIdle(): Promise<void> {
-    if (!this.running && this.pipelined.size === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) await this.runBatch(this.take());
-    this.running = false;
-    this.maybeIdle();
+  private isIdle(): boolean {
+    return this.inFlight === 0 && this.queue.length === 0 && this.pipelined.size === 0;
   }
 
   private take(): Pending[] {
@@ -172,7 +197,7 @@ export class IngestBatcher {
   }
 
   private maybeIdle(): void {
-    if (this.running || this.pipelined.size > 0) return;
+    if (!this.isIdle()) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
