@@ -65,14 +65,17 @@ function metadataArb(w: World) {
   });
 }
 
-export function eventArb(w: World, v: ApiVersion): fc.Arbitrary<Stripe.Event> {
+/** Which events: all kinds, or mostly subscription events over more subscriptions (batches that apply them together). */
+export type EventMix = 'all' | 'subscriptions';
+
+export function eventArb(w: World, v: ApiVersion, mix: EventMix = 'all'): fc.Arbitrary<Stripe.Event> {
   const p = w.prefix;
   const basil = v.name === 'basil';
   const makeEvent = (e: EventInput) => makeAnyEvent({ ...e, apiVersion: v.version });
   const account = pick<string | null>(w.known, w.known, w.known, w.known, w.known, w.foreign, w.unknown, null);
   const created = fc.integer({ min: 0, max: 6 }).map((s) => w.base + s);
   const livemode = pick(false, false, false, false, false, true);
-  const sub = pick(`sub_${p}1`, `sub_${p}2`);
+  const sub = mix === 'all' ? pick(`sub_${p}1`, `sub_${p}2`) : pick(...[1, 2, 3, 4, 5, 6].map((n) => `sub_${p}${n}`));
   const pi = pick(`pi_${p}1`, `pi_${p}2`);
   const common = fc.record({ account, created, livemode });
 
@@ -152,6 +155,15 @@ export function eventArb(w: World, v: ApiVersion): fc.Arbitrary<Stripe.Event> {
       : makeEvent({ type: 'invoice.paid', object: { id: `in_${p}9`, object: 'invoice', status: 'paid', amount_due: 900, currency: 'usd' }, ...c }),
   );
 
+  if (mix === 'subscriptions') {
+    return fc.oneof(
+      { weight: 12, arbitrary: subscription },
+      { weight: 1, arbitrary: invoice },
+      { weight: 1, arbitrary: checkout },
+      { weight: 1, arbitrary: unhandled },
+      { weight: 1, arbitrary: malformed },
+    );
+  }
   return fc.oneof(
     { weight: 6, arbitrary: subscription },
     { weight: 3, arbitrary: invoice },
@@ -168,9 +180,9 @@ export function eventArb(w: World, v: ApiVersion): fc.Arbitrary<Stripe.Event> {
 }
 
 /** A sequence of deliveries: new events, and now and then an earlier one again (Stripe redelivers). */
-export function deliveriesArb(w: World, v: ApiVersion): fc.Arbitrary<Stripe.Event[]> {
+export function deliveriesArb(w: World, v: ApiVersion, mix: EventMix = 'all'): fc.Arbitrary<Stripe.Event[]> {
   return fc
-    .array(fc.tuple(eventArb(w, v), fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat() })), { minLength: 1, maxLength: 40, size: 'max' })
+    .array(fc.tuple(eventArb(w, v, mix), fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat() })), { minLength: 1, maxLength: 40, size: 'max' })
     .map((items) => {
       const out: Stripe.Event[] = [];
       for (const [event, again] of items) out.push(again !== null && out.length > 0 ? out[again % out.length]! : event);
