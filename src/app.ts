@@ -114,6 +114,7 @@ async function composeApp(config: Config, deps: AppDeps, logger: Logger, databas
   // Beyond this many open connections Node closes new ones at accept: a flood cannot exhaust the process.
   app.server.maxConnections = config.server.maxConnections;
   app.decorateRequest('principal', null);
+  app.decorateRequest('logFields', null);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);

@@ -159,24 +159,19 @@ export class IngestBatcher {
     for (const m of toPipeline) this.track(this.throughPipeline(m));
   }
 
+  /** Its line is the request's (src/http/request-log.ts); a notification also gets one of its own. */
   private answer(m: Pending, v: Exclude<BatchVerdict, { kind: 'slow' }>): void {
-    const logger = this.deps.logger;
-    const e = m.event;
-    if (v.kind === 'duplicate') {
-      logger.info({ event_id: e.id, event_type: e.type, stripe_account: e.account ?? null, channel: m.channel, outcome: 'duplicate' }, 'webhook event');
-      return m.resolve({ kind: 'duplicate' });
-    }
-    const fields = { event_id: e.id, event_type: e.type, stripe_account: e.account ?? null, channel: m.channel, tenant_id: v.tenantId };
-    if (v.kind === 'ignored') {
-      logger.info({ ...fields, outcome: 'ignored', reason: v.reason }, 'webhook event');
-      return m.resolve({ kind: 'ignored', reason: v.reason });
-    }
+    if (v.kind === 'duplicate') return m.resolve({ kind: 'duplicate' });
+    if (v.kind === 'ignored') return m.resolve({ kind: 'ignored', reason: v.reason, tenantId: v.tenantId });
     if (v.note !== null) {
+      const e = m.event;
       const notification = JSON.parse(v.note) as { kind?: string };
-      logger.warn({ ...fields, notification }, `notify: ${notification.kind}`);
+      this.deps.logger.warn(
+        { event_id: e.id, event_type: e.type, stripe_account: e.account ?? null, channel: m.channel, tenant_id: v.tenantId, notification },
+        `notify: ${notification.kind}`,
+      );
     }
-    logger.info({ ...fields, outcome: 'processed' }, 'webhook event');
-    m.resolve({ kind: 'processed' });
+    m.resolve({ kind: 'processed', tenantId: v.tenantId });
   }
 
   private async throughPipeline(m: Pending): Promise<void> {

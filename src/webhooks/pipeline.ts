@@ -19,9 +19,10 @@ export interface PipelineDeps {
   handlers?: HandlerTable;
 }
 
+// tenantId: when known to whoever answers (the batch says it; the pipeline logs it itself).
 export type PipelineResult =
-  | { kind: 'processed' }
-  | { kind: 'ignored'; reason: string }
+  | { kind: 'processed'; tenantId?: string }
+  | { kind: 'ignored'; reason: string; tenantId?: string }
   | { kind: 'duplicate' }
   | { kind: 'failed'; message: string; cause: unknown };
 

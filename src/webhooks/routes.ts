@@ -67,6 +67,15 @@ export async function webhookRoutes(app: ZodApp, opts: RouteOptions): Promise<vo
       const result = await batcher.ingest(event, raw.toString('utf8'), channel);
       timer();
       ctx.metrics.webhookEvents.inc({ channel, type: event.type, outcome: result.kind });
+      request.logFields = {
+        event_id: event.id,
+        event_type: event.type,
+        stripe_account: event.account ?? null,
+        channel,
+        outcome: result.kind,
+        ...(result.kind === 'ignored' ? { reason: result.reason } : {}),
+        ...(result.kind === 'processed' || result.kind === 'ignored' ? { tenant_id: result.tenantId } : {}),
+      };
       return replyFor(result);
     });
   }
