@@ -11,8 +11,8 @@ import { serviceEnv } from './env.js';
 
 /**
  * `tsx bench/profile.ts [service|bare]`: runs the warm check load against one server started
- * with --cpu-prof and prints the functions with the most self time. A tool for finding the
- * hot path, not part of `npm run bench`.
+ * with --cpu-prof and prints the functions with the most self time (PROFILE_LOG_LEVEL: the server's
+ * level, info by default). A tool for finding the hot path, not part of `npm run bench`.
  */
 interface Node {
   id: number;
@@ -28,7 +28,7 @@ const db = await openBenchDatabase();
 const sim = await startSimulator({ port: 0 });
 await seedGrants(db.pool);
 const dir = mkdtempSync(join(tmpdir(), 'nself-prof-'));
-const env = serviceEnv({ databaseUrl: db.url, stripeApiBase: sim.url, port: await freePort() });
+const env = serviceEnv({ databaseUrl: db.url, stripeApiBase: sim.url, port: await freePort(), logLevel: process.env.PROFILE_LOG_LEVEL });
 const scripts = buildForBench();
 const script = which === 'bare' ? scripts.bare : scripts.service;
 const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, script], {
