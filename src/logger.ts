@@ -40,34 +40,6 @@ function serializeRequest(req: LoggedRequest): Record<string, unknown> {
   return { id: req.id, method: req.method, url: redactUrl(req.url ?? ''), ip: req.ip };
 }
 
-// Every buffered destination of the process: one timer and one exit hook flush them all.
-const buffered = new Set<ReturnType<typeof pino.destination>>();
-
-function flushAllAtExit(): void {
-  setInterval(() => buffered.forEach((stream) => stream.flush()), 1000).unref();
-  process.once('exit', () => {
-    for (const stream of buffered) {
-      try {
-        stream.flushSync();
-      } catch {
-        // stdout already closed: nothing left to write to
-      }
-    }
-  });
-}
-
-/**
- * Standard output in writes of 4 kB rather than one write(2) per line, which cost a webhook
- * delivery more CPU than anything it does itself. A quiet service still shows its lines within
- * a second, and the last ones are written out when the process exits.
- */
-function bufferedStdout(): DestinationStream {
-  if (buffered.size === 0) flushAllAtExit();
-  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  buffered.add(stream);
-  return stream;
-}
-
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
@@ -75,5 +47,5 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     base: { service: 'nself-stripe' },
     serializers: { req: serializeRequest, err: pino.stdSerializers.err },
   };
-  return pino(options, destination ?? bufferedStdout());
+  return destination ? pino(options, destination) : pino(options);
 }
