@@ -6,13 +6,16 @@ import { freePort, startChild, type Child } from './children.js';
 import { openBenchDatabase } from './database.js';
 import { BEARER, serviceEnv } from './env.js';
 import { syncEngineEntry } from './peer.js';
+import { storm } from './storm-bench.js';
 import { ingestBaseline, ingestOverHttp, seedAccount, type IngestResult } from './webhook-bench.js';
 
 /**
  * `tsx bench/ingest.ts`: the ingest comparison alone (the service against the bare transaction,
  * and sync-engine with INGEST_PEER=1), with the CPU each process spent per event. A tool for
  * working on the ingest path; `npm run bench` is the measurement. INGEST_CPU_PROF=<dir> starts
- * the service with --cpu-prof and prints its functions with the most self time.
+ * the service with --cpu-prof and prints its functions with the most self time;
+ * INGEST_TRACK_FUNCTIONS=1 prints the SQL functions' self time per call; INGEST_STORM=1 ends
+ * with the duplicate storm; INGEST_DB_SET="name=value;…" tries database settings.
  */
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const runs = num('INGEST_RUNS', 3);
@@ -114,6 +117,10 @@ try {
     log(`run ${run}: service ÷ bare ${ratios.at(-1)!.toFixed(2)}×`);
   }
   log(`ratios ${ratios.map((r) => r.toFixed(2)).join(' ')}; peak RSS ${service.peakRssMb().toFixed(0)} MB`);
+  if (process.env.INGEST_STORM === '1') {
+    const st = await storm('duplicate storm', [service], db.pool, 'dup', num('BENCH_STORM_EVENTS', 2000), ingest.connections);
+    log(`duplicate storm: ${(st.deliveries / st.seconds).toFixed(0)} deliveries/s, exactly once: ${st.exactlyOnce} ${st.problems.join('; ')}`);
+  }
   // How many events went in batches, and how big those were.
   const metrics = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${BEARER}` } })).text();
   for (const line of metrics.split('\n').filter((l) => /^nself_stripe_webhook_batch_events_(sum|count)|^nself_stripe_webhook_events_total/.test(l))) log(line);

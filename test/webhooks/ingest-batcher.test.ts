@@ -181,6 +181,19 @@ describe('conflicts between replicas', () => {
     expect(logs.filter((l) => l.includes('one by one'))).toEqual([]);
   });
 
+  it('with two batches in flight, copies racing, each event is applied once and every delivery answered after its commit', async () => {
+    let batches = 0;
+    const batcher = new IngestBatcher(t.app.ctx, { maxInFlight: 2, maxEvents: 8, onBatch: () => batches++ });
+    const events = Array.from({ length: 30 }, () => subscriptionCreated());
+    const copies = [...events, ...events.slice(0, 15)].sort(() => Math.random() - 0.5);
+    const results = await Promise.all(copies.map((e) => batcher.ingest(e, JSON.stringify(e), 'connect')));
+    expect(results.filter((r) => r.kind === 'processed')).toHaveLength(30);
+    expect(results.filter((r) => r.kind === 'duplicate')).toHaveLength(15);
+    expect(batches).toBeGreaterThan(1);
+    for (const e of events) expect(await grantsOf(t.db.pool, subId(e))).toHaveLength(1);
+    await batcher.whenIdle();
+  });
+
   it('an event that met a grant of its own second written meanwhile leaves the batch for the pipeline', async () => {
     const events = Array.from({ length: 4 }, () => subscriptionCreated());
     const { pool, batches } = failingPool(t.db.pool, [{ code: 'NS001', detail: () => events[2]!.id }]);
