@@ -92,7 +92,8 @@ try {
   }
   if (trackFunctions) await db.pool.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET track_functions = ''all''', current_database()); END $$`);
   const env = serviceEnv({ databaseUrl: db.url, stripeApiBase: sim.url, port: await freePort() });
-  if (profileDir) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+  if (profileDir) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
+  if (process.env.INGEST_NODE_OPTIONS) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${process.env.INGEST_NODE_OPTIONS}`.trim();
   const service = await startChild({ name: 'service', script: scripts.service, env, port: Number(env.PORT), readyPath: '/ready' });
   children.push(service);
   let peer: Child | null = null;
@@ -123,7 +124,7 @@ try {
   }
   // How many events went in batches, and how big those were.
   const metrics = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${BEARER}` } })).text();
-  for (const line of metrics.split('\n').filter((l) => /^nself_stripe_webhook_batch_events_(sum|count)|^nself_stripe_webhook_events_total/.test(l))) log(line);
+  for (const line of metrics.split('\n').filter((l) => /^nself_stripe_webhook_batch_events_(sum|count)|^nself_stripe_webhook_events_total|^nself_stripe_nodejs_heap_size_(total|used)_bytes|^nself_stripe_nodejs_external_memory_bytes|^nself_stripe_process_resident_memory_bytes|^nself_stripe_nodejs_heap_space_size_total_bytes/.test(l))) log(line);
   // A plan gone wrong shows as sequential scans that read many rows.
   const { rows } = await db.pool.query(
     `SELECT relname, seq_scan, seq_tup_read, idx_scan, n_live_tup FROM pg_stat_user_tables WHERE relname LIKE 'np_stripe%' ORDER BY seq_tup_read DESC`,
