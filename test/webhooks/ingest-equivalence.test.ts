@@ -190,7 +190,10 @@ describe('the SQL ingest path applies events exactly as the TypeScript handlers 
       });
     const first = [sub(1, 'active', t), sub(2, 'trialing', t), sub(3, 'active', t, null), sub(4, 'past_due', t)];
     const second = [first[0]!, sub(1, 'past_due', t + 1), sub(2, 'active', t), sub(4, 'canceled', t), sub(5, 'active', t + 2)];
-    for (const batch of [first, second]) {
+    // Together: the whole first batch; of the second all but subscription 1's two events.
+    const together = [first.map((e) => e.id), [second[2]!, second[3]!, second[4]!].map((e) => e.id)];
+    for (const [k, batch] of [first, second].entries()) {
+      expect(await appliedTogether(batch)).toEqual([...together[k]!].sort());
       const batched = await throughBatches(batch, [batch.length]);
       expect(batched.answers).toEqual(await throughPipeline(batched.order));
     }
