@@ -23,13 +23,13 @@ const ingest = { connections: 20, poolSize: 10, events: num('BENCH_INGEST_EVENTS
 const profileDir = process.env.INGEST_CPU_PROF;
 const log = (line: string) => process.stderr.write(`[ingest] ${line}\n`);
 
-// CPU seconds of every postgres process (the backends serve all sides: measured per side).
 // Busy CPU seconds of the whole machine, from /proc/stat (user, nice, system, irq, softirq, steal).
 function machineCpuSeconds(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100;
 }
 
+// CPU seconds of every postgres process (the backends serve all sides: measured per side).
 function postgresCpuSeconds(): number {
   let total = 0;
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
