@@ -1,9 +1,9 @@
 import Stripe from 'stripe';
 import type { ErrorObject } from 'ajv';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
 import type { RecordedRequest } from '../../src/sim/state.js';
-import { CLIENT_ID, control, onboardedAccount, recurringPrice, SECRET_KEY, startTestSimulator, stripeFor, WebhookReceiver } from './helpers.js';
+import { CLIENT_ID, control, onboardedAccount, recurringPrice, SECRET_KEY, simulatorWithReceiver, stripeFor, type WebhookReceiver } from './helpers.js';
 import { StripeRequests, StripeSchemas, type VersionName } from './openapi.js';
 
 /**
@@ -24,14 +24,9 @@ const requests = new StripeRequests();
 const schemas: Record<VersionName, StripeSchemas> = {} as Record<VersionName, StripeSchemas>;
 let checkedRequests = 0;
 
-beforeAll(async () => {
-  receiver = await new WebhookReceiver().start();
-  sim = await startTestSimulator({ platformWebhookUrl: `${receiver.url}/platform`, connectWebhookUrl: `${receiver.url}/connect` });
+simulatorWithReceiver((h) => ({ sim, receiver } = h));
+beforeAll(() => {
   for (const { name } of VERSIONS) schemas[name] = new StripeSchemas(name);
-});
-afterAll(async () => {
-  await sim.close();
-  await receiver.close();
 });
 
 // Every request a test made (and the simulator accepted) must be one Stripe's spec accepts.

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { z } from 'zod';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
 import { sdkApiVersion } from '../../src/stripe/client.js';
@@ -28,6 +29,34 @@ export async function startTestSimulator(opts: SimulatorOptions = {}): Promise<S
     clientId: CLIENT_ID,
     retrySchedulesMs: [50, 100, 200],
     ...opts,
+  });
+}
+
+export interface SimulatorHarness {
+  sim: Simulator;
+  stripe: Stripe;
+  receiver: WebhookReceiver;
+}
+
+/**
+ * A simulator for this test file, delivering both channels to a WebhookReceiver of its own:
+ * started before the file's tests (then handed to `use`), closed after them, the receiver
+ * emptied before each test.
+ */
+export function simulatorWithReceiver(use: (h: SimulatorHarness) => void): void {
+  let h: SimulatorHarness | undefined;
+  beforeAll(async () => {
+    const receiver = await new WebhookReceiver().start();
+    const sim = await startTestSimulator({ platformWebhookUrl: `${receiver.url}/platform`, connectWebhookUrl: `${receiver.url}/connect` });
+    h = { sim, stripe: stripeFor(sim), receiver };
+    use(h);
+  });
+  afterAll(async () => {
+    await h?.sim.close();
+    await h?.receiver.close();
+  });
+  beforeEach(() => {
+    if (h) h.receiver.received.length = 0;
   });
 }
 

@@ -1,24 +1,13 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
-import { acaciaSubscription, CONNECT_SECRET, control, onboardedAccount, startTestSimulator, stripeFor, waitFor, WebhookReceiver } from './helpers.js';
+import { acaciaSubscription, CONNECT_SECRET, control, onboardedAccount, simulatorWithReceiver, waitFor, type WebhookReceiver } from './helpers.js';
 
 let sim: Simulator;
 let stripe: Stripe;
 let receiver: WebhookReceiver;
 
-beforeAll(async () => {
-  receiver = await new WebhookReceiver().start();
-  sim = await startTestSimulator({ platformWebhookUrl: `${receiver.url}/platform`, connectWebhookUrl: `${receiver.url}/connect` });
-  stripe = stripeFor(sim);
-});
-afterAll(async () => {
-  await sim.close();
-  await receiver.close();
-});
-beforeEach(() => {
-  receiver.received.length = 0;
-});
+simulatorWithReceiver((h) => ({ sim, stripe, receiver } = h));
 
 async function stripeError(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
   const err = await promise.then(

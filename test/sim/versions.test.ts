@@ -1,8 +1,8 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
 import { renderEvent } from '../../src/sim/shapes.js';
-import { CONNECT_SECRET, control, PLATFORM_SECRET, startTestSimulator, stripeFor, waitFor, WebhookReceiver } from './helpers.js';
+import { CONNECT_SECRET, control, PLATFORM_SECRET, simulatorWithReceiver, stripeFor, waitFor, type WebhookReceiver } from './helpers.js';
 
 const BASIL = '2025-03-31.basil';
 
@@ -11,18 +11,12 @@ let acacia: Stripe;
 let basil: Stripe;
 let receiver: WebhookReceiver;
 
-beforeAll(async () => {
-  receiver = await new WebhookReceiver().start();
-  sim = await startTestSimulator({ platformWebhookUrl: `${receiver.url}/platform`, connectWebhookUrl: `${receiver.url}/connect` });
-  acacia = stripeFor(sim);
+simulatorWithReceiver((h) => {
+  ({ sim, receiver } = h);
+  acacia = h.stripe;
   basil = stripeFor(sim, undefined, { apiVersion: BASIL as Stripe.LatestApiVersion });
 });
-afterAll(async () => {
-  await sim.close();
-  await receiver.close();
-});
 beforeEach(() => {
-  receiver.received.length = 0;
   sim.setWebhookTargets({ platformWebhookApiVersion: '2024-12-18.acacia', connectWebhookApiVersion: '2024-12-18.acacia' });
 });
 

@@ -1,23 +1,14 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
-import { acaciaInvoice, CONNECT_SECRET, control, onboardedAccount, PLATFORM_SECRET, startTestSimulator, stripeFor, waitFor, WebhookReceiver } from './helpers.js';
+import { acaciaInvoice, CONNECT_SECRET, control, onboardedAccount, PLATFORM_SECRET, simulatorWithReceiver, startTestSimulator, stripeFor, waitFor, type WebhookReceiver } from './helpers.js';
 
 let sim: Simulator;
 let stripe: Stripe;
 let receiver: WebhookReceiver;
 
-beforeAll(async () => {
-  receiver = await new WebhookReceiver().start();
-  sim = await startTestSimulator({ platformWebhookUrl: `${receiver.url}/platform`, connectWebhookUrl: `${receiver.url}/connect` });
-  stripe = stripeFor(sim);
-});
-afterAll(async () => {
-  await sim.close();
-  await receiver.close();
-});
+simulatorWithReceiver((h) => ({ sim, stripe, receiver } = h));
 beforeEach(async () => {
-  receiver.received.length = 0;
   receiver.respond = () => 200;
   await control(sim, 'DELETE', '/_sim/deliveries');
 });
