@@ -1,20 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { createStripeClient } from '../../src/stripe/client.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
-import { TEST_ENV, testConfig } from '../helpers/config.js';
+import type { Simulator } from '../../src/sim/index.js';
+import type { TestApp } from '../helpers/app.js';
+import { TEST_ENV } from '../helpers/config.js';
 import {
+  appWithConnectedAccount,
   CONNECT_SECRET,
-  PLATFORM_SECRET,
-  TENANT,
   countRows,
   deliver,
   eventRowOf,
   grantsOf,
   makeEvent,
-  seedAccount,
+  PLATFORM_SECRET,
   signature,
   subscriptionObject,
+  TENANT,
   uniqueId,
 } from './helpers.js';
 
@@ -53,13 +52,7 @@ function paymentEvent(entityId: string) {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0 });
-  t = await buildTestApp({
-    env: { STRIPE_API_BASE: sim.url, STRIPE_PLATFORM_WEBHOOK_SECRET: `${PLATFORM_SECRET},${ROTATED_PLATFORM_SECRET}` },
-  });
-  const stripe = createStripeClient(testConfig({ STRIPE_API_BASE: sim.url }));
-  account = (await stripe.accounts.create({ type: 'express', country: 'US', email: 'seller@example.com' })).id;
-  await seedAccount(t.db.pool, { accountId: account });
+  ({ sim, t, account } = await appWithConnectedAccount({ STRIPE_PLATFORM_WEBHOOK_SECRET: `${PLATFORM_SECRET},${ROTATED_PLATFORM_SECRET}` }));
 });
 
 afterAll(async () => {

@@ -1,11 +1,11 @@
 import pg from 'pg';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import type { Simulator } from '../../src/sim/index.js';
 import { createStripeClient } from '../../src/stripe/client.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
-import { TENANT, deliver, eventRowOf, grantsOf, makeEvent, seedAccount, subscriptionObject, uniqueId } from './helpers.js';
+import { appWithConnectedAccount, deliver, eventRowOf, grantsOf, makeEvent, seedAccount, subscriptionObject, TENANT, uniqueId } from './helpers.js';
 
 let sim: Simulator;
 let t: TestApp;
@@ -41,11 +41,7 @@ async function waitForNote(kind: string, match: (n: Record<string, unknown>) => 
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0 });
-  t = await buildTestApp({ env: { STRIPE_API_BASE: sim.url } });
-  const stripe = createStripeClient(testConfig({ STRIPE_API_BASE: sim.url }));
-  account = (await stripe.accounts.create({ type: 'express', country: 'US', email: 'seller@example.com' })).id;
-  await seedAccount(t.db.pool, { accountId: account });
+  ({ sim, t, account } = await appWithConnectedAccount());
   listener = new pg.Client({ connectionString: t.db.url });
   await listener.connect();
   listener.on('notification', (m) => notes.push(JSON.parse(m.payload ?? '{}') as Record<string, unknown>));

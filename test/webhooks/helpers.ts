@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
+import type { Env } from '../../src/config.js';
 import type { Pool } from '../../src/db/pool.js';
-import { sdkApiVersion } from '../../src/stripe/client.js';
-import { TEST_ENV } from '../helpers/config.js';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { createStripeClient, sdkApiVersion } from '../../src/stripe/client.js';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { TEST_ENV, testConfig } from '../helpers/config.js';
 
 export const PLATFORM_SECRET = TEST_ENV.STRIPE_PLATFORM_WEBHOOK_SECRET;
 export const CONNECT_SECRET = TEST_ENV.STRIPE_CONNECT_WEBHOOK_SECRET;
@@ -53,6 +56,21 @@ export async function seedAccount(pool: Pool, opts: { accountId: string; tenantI
      VALUES ($1, $2, $3, 'account_link', 'active', true)`,
     [opts.tenantId ?? TENANT, opts.entityId ?? uniqueId('operator'), opts.accountId],
   );
+}
+
+/** A connected account the simulator knows, created through the real SDK as onboarding does. */
+export async function simulatedAccount(sim: Simulator): Promise<string> {
+  const stripe = createStripeClient(testConfig({ STRIPE_API_BASE: sim.url }));
+  return (await stripe.accounts.create({ type: 'express', country: 'US', email: 'seller@example.com' })).id;
+}
+
+/** The app on a simulator of its own, with one connected account of TENANT known to both. */
+export async function appWithConnectedAccount(env: Env = {}): Promise<{ sim: Simulator; t: TestApp; account: string }> {
+  const sim = await startSimulator({ port: 0 });
+  const t = await buildTestApp({ env: { STRIPE_API_BASE: sim.url, ...env } });
+  const account = await simulatedAccount(sim);
+  await seedAccount(t.db.pool, { accountId: account });
+  return { sim, t, account };
 }
 
 const TABLES = ['np_stripe_accounts', 'np_stripe_entitlements', 'np_stripe_processed_events', 'np_stripe_oauth_states', 'np_stripe_payments'];

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { createStripeClient } from '../../src/stripe/client.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
-import { testConfig } from '../helpers/config.js';
-import { TENANT, deliver, eventRowOf, grantsOf, makeEvent, seedAccount, subscriptionObject, uniqueId } from './helpers.js';
+import type { Simulator } from '../../src/sim/index.js';
+import type { TestApp } from '../helpers/app.js';
+import { appWithConnectedAccount, deliver, eventRowOf, grantsOf, makeEvent, subscriptionObject, TENANT, uniqueId } from './helpers.js';
 import { API_VERSIONS, simEventIn } from './versions.js';
 
 /**
@@ -22,11 +20,7 @@ async function simPost(path: string, body: unknown): Promise<{ object: { id: str
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0 });
-  t = await buildTestApp({ env: { STRIPE_API_BASE: sim.url } });
-  const stripe = createStripeClient(testConfig({ STRIPE_API_BASE: sim.url }));
-  account = (await stripe.accounts.create({ type: 'express', country: 'US', email: 'seller@example.com' })).id;
-  await seedAccount(t.db.pool, { accountId: account });
+  ({ sim, t, account } = await appWithConnectedAccount());
 });
 
 afterAll(async () => {

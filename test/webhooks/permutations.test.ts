@@ -7,7 +7,7 @@ import { IngestBatcher } from '../../src/webhooks/ingest-batcher.js';
 import { processEvent, type PipelineDeps, type PipelineResult } from '../../src/webhooks/pipeline.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { TENANT, grantsOf, seedAccount, uniqueId } from './helpers.js';
+import { grantsOf, seedAccount, simulatedAccount, TENANT, uniqueId } from './helpers.js';
 import { API_VERSIONS, simEventIn, type ApiVersion } from './versions.js';
 
 /**
@@ -70,8 +70,7 @@ async function pool<T>(items: T[], width: number, work: (item: T) => Promise<voi
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0 });
-  const stripe = createStripeClient(testConfig({ STRIPE_API_BASE: sim.url }));
-  account = (await stripe.accounts.create({ type: 'express', country: 'US', email: 'seller@example.com' })).id;
+  account = await simulatedAccount(sim);
   for (let i = 0; i < ORDERS.length; i++) lifecycles.push(await lifecycle(true));
   for (let i = 0; i < OPEN_ORDERS.length; i++) openLifecycles.push(await lifecycle(false));
 }, 120_000);
