@@ -3,18 +3,7 @@ import type { Account } from '../stripe/objects/account.js';
 export type AccountStatus = 'pending' | 'onboarding' | 'restricted' | 'active' | 'deauthorized';
 
 /** What we keep of a Stripe account: the fields our status and the /account view come from. */
-export interface AccountSnapshot {
-  detailsSubmitted: boolean;
-  chargesEnabled: boolean;
-  payoutsEnabled: boolean;
-  /** currently_due ∪ past_due, sorted: what the operator still owes Stripe. */
-  requirementsDue: string[];
-  disabledReason: string | null;
-  requirementsDeadline: Date | null;
-  livemode: boolean;
-  email: string | null;
-  country: string | null;
-}
+export type AccountSnapshot = Omit<Account, 'id' | 'metadata'> & { livemode: boolean };
 
 /**
  * What we keep of an account (read through src/stripe/objects/account.ts). The Account object has
