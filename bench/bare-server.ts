@@ -16,7 +16,10 @@ const BODY = { allowed: true, status: 'active', quantity: 1, cached_at: '2025-01
 app.get('/bare/:entity_id/:capability', async () => BODY);
 app.get('/health', async () => ({ status: 'ok' }));
 
-process.on('SIGTERM', () => {
-  void app.close().then(() => process.exit(0));
-});
+// SIGINT too: bench/profile.ts stops its server with it, and --cpu-prof writes on a clean exit.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    void app.close().then(() => process.exit(0));
+  });
+}
 await app.listen({ port: config.port, host: config.host });

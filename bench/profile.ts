@@ -11,8 +11,9 @@ import { serviceEnv } from './env.js';
 
 /**
  * `tsx bench/profile.ts [service|bare]`: runs the warm check load against one server started
- * with --cpu-prof and prints the functions with the most self time (PROFILE_LOG_LEVEL: the server's
- * level, info by default). A tool for finding the hot path, not part of `npm run bench`.
+ * with --cpu-prof and prints the functions with the most self time, in µs per request with the
+ * warm-ups left out (PROFILE_LOG_LEVEL: the server's level, info by default). A tool for finding
+ * the hot path, not part of `npm run bench`.
  */
 interface Node {
   id: number;
@@ -21,6 +22,8 @@ interface Node {
 interface Profile {
   nodes: Node[];
   samples: number[];
+  timeDeltas: number[];
+  startTime: number;
 }
 
 const which = process.argv[2] === 'bare' ? 'bare' : 'service';
@@ -48,7 +51,9 @@ if (which === 'service') await warmAll(target);
 const route = { child: target, routePrefix: which === 'bare' ? '/bare' : '/entitlement' };
 // The same target on both sides: one round is twice the slices against the profiled server.
 const sec = Number(process.env.PROFILE_SEC ?? 16);
-const { service: r } = await checkRound(route, route, true, { connections: 64, warmupSec: 2, slices: 4, sliceSec: sec / 8 });
+// V8's sample times and hrtime share the monotonic clock: samples before this moment (start-up, warm-up) are left out.
+const measuredFromUs = Number(process.hrtime.bigint() / 1000n);
+const { service: r, bare: r2 } = await checkRound(route, route, true, { connections: 64, warmupSec: 2, slices: 4, sliceSec: sec / 8 });
 process.stderr.write(`${which}: ${r.requestsPerSec.toFixed(0)} req/s p50 ${r.p50Ms} p99 ${r.p99Ms}\n`);
 await new Promise<void>((resolve) => {
   child.once('exit', () => resolve());
@@ -56,18 +61,26 @@ await new Promise<void>((resolve) => {
 });
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
+// Self time in µs per node; the sample's time is the delta to the next sample.
 const self = new Map<number, number>();
-for (const s of profile.samples) self.set(s, (self.get(s) ?? 0) + 1);
+let at = profile.startTime;
+profile.samples.forEach((s, i) => {
+  at += profile.timeDeltas[i]!;
+  if (at >= measuredFromUs) self.set(s, (self.get(s) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+});
 const byFn = new Map<string, number>();
 for (const n of profile.nodes) {
   const f = n.callFrame;
   const key = `${f.functionName || '(anon)'} ${f.url.replace(/^.*node_modules\//, '').replace(ROOT, '')}:${f.lineNumber + 1}`;
   byFn.set(key, (byFn.get(key) ?? 0) + (self.get(n.id) ?? 0));
 }
-const total = profile.samples.length;
+// Per measured request (both halves of the round hit this server; the warm-ups add a little).
+const requests = r.total + r2.total;
+const busy = [...byFn].filter(([k]) => !k.startsWith('(idle)')).reduce((sum, [, v]) => sum + v, 0);
+process.stdout.write(`${requests} requests; busy ${(busy / requests).toFixed(1)} µs per request\n`);
 for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 40))) {
-  process.stdout.write(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}\n`);
+  process.stdout.write(`${(v / requests).toFixed(2).padStart(7)} µs  ${k}\n`);
 }
-process.stdout.write(`profile: ${join(dir, file)}\n`);
+process.stdout.write(`profile: ${join(dir, file)} measured from ${measuredFromUs}\n`);
 await sim.close();
 await db.close();

@@ -95,6 +95,7 @@ async function main(): Promise<void> {
       await stop(bare);
       if (measured !== service) await stop(measured);
     }
+    log(`service peak RSS after the checks: ${service.peakRssMb().toFixed(0)} MB`);
 
     const peerEnv = { ...(await envAt()), DATABASE_URL: peerDatabaseUrl, SYNC_ENGINE_ENTRY: peerEntry };
     const peer = await start('stripe sync-engine', scripts.peer, peerEnv, '/health');
@@ -118,11 +119,13 @@ async function main(): Promise<void> {
       if (s.failures + b.failures + p.failures > 0) throw new Error(`deliveries failed: service ${s.failures}, bare ${b.failures}, peer ${p.failures}`);
     }
     await stop(peer);
+    log(`service peak RSS after ingest: ${service.peakRssMb().toFixed(0)} MB`);
 
     const storms = [await storm('duplicate storm', [service], db.pool, 'dup', settings.stormEvents, settings.ingest.connections)];
     const replicas = [service];
     for (let i = 2; i <= 3; i++) replicas.push(await start(`replica ${i}`, scripts.service, await envAt(), '/ready'));
     storms.push(await storm('three-replica storm', replicas, db.pool, 'rep', settings.replicaStormEvents, 3 * settings.ingest.connections));
+    log(`service peak RSS after the storms: ${service.peakRssMb().toFixed(0)} MB`);
     for (const st of storms) log(`${st.name}: ${st.deliveries} deliveries, exactly once row by row: ${st.exactlyOnce} ${st.problems.join('; ')}`);
 
     const report: BenchReport = {

@@ -10,9 +10,13 @@ export interface EntitlementQuery {
   capability: string;
 }
 
-/** An answer the in-process layer holds, with its JSON body serialized once when it was stored. */
+/**
+ * An answer the in-process layer holds: only its JSON body, serialized once when it was stored
+ * (what the HTTP route sends), and the verdict the hit counter needs. Keeping the object as well
+ * would double the memory of every entry.
+ */
 export interface RememberedAnswer {
-  answer: EntitlementAnswer;
+  allowed: boolean;
   json: string;
 }
 
@@ -60,7 +64,7 @@ export function createEntitlementChecker(
   const cache = options.cache;
   const remembered = (query: EntitlementQuery, now = Date.now()): RememberedAnswer | undefined => {
     const hit = cache?.get(EntitlementMemoryCache.key(query.tenantId, query.entityId, query.capability), now);
-    if (hit) ctx.metrics.memoryHit(hit.answer.allowed);
+    if (hit) ctx.metrics.memoryHit(hit.allowed);
     return hit;
   };
   return {
@@ -68,8 +72,7 @@ export function createEntitlementChecker(
     async check(query) {
       const startedAt = Date.now();
       const hit = remembered(query, startedAt);
-      // A copy: callers may add to their answer; the remembered one is shared by every later hit.
-      if (hit) return { ...hit.answer };
+      if (hit) return JSON.parse(hit.json) as EntitlementAnswer;
       const snapshot = cache?.snapshot() ?? 0;
       let rows = await grantsForKey(ctx.pool, query.tenantId, query.entityId, query.capability);
       const ttl = ctx.config.entitlementTtlSeconds;
@@ -77,7 +80,7 @@ export function createEntitlementChecker(
         const answer = answerFromGrants(rows, startedAt);
         const until = Math.min(answerValidUntil(rows, ttl, startedAt) ?? Infinity, startedAt + MAX_MEMORY_MS);
         const key = EntitlementMemoryCache.key(query.tenantId, query.entityId, query.capability);
-        cache?.set(key, { answer: Object.freeze({ ...answer }), json: JSON.stringify(answer) }, until, snapshot);
+        cache?.set(key, { allowed: answer.allowed, json: JSON.stringify(answer) }, until, snapshot);
         ctx.metrics.entitlementChecks.inc({ source: 'db', result: String(answer.allowed) });
         return answer;
       }

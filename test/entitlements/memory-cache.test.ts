@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEntitlementChecker, type RememberedAnswer } from '../../src/entitlements/check.js';
 import { EntitlementMemoryCache } from '../../src/entitlements/memory-cache.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { AUTH } from '../helpers/config.js';
@@ -50,6 +51,23 @@ describe('the in-process entitlement cache', () => {
     expect(await can(a, 'e-mem')).toEqual({ allowed: false, status: 'none', cached_at: null });
     expect(await can(a, 'e-mem')).toEqual({ allowed: false, status: 'none', cached_at: null });
     expect(await checksFrom(a, 'memory')).toBe(before + 1);
+  });
+
+  it('answers a hit in check() with the answer it stored, as a fresh object each time', async () => {
+    const grant = { quantity: 3, expires_at: new Date(Date.now() + 86_400_000).toISOString() };
+    const put = await a.app.inject({ method: 'POST', url: '/entitlement/e-hit/seats/grant', headers: AUTH, payload: grant });
+    expect(put.statusCode).toBe(201);
+    const cache = new EntitlementMemoryCache<RememberedAnswer>();
+    cache.setEnabled(true);
+    const checker = createEntitlementChecker(a.app.ctx, { cache });
+    const query = { tenantId: a.app.ctx.config.defaultTenantId, entityId: 'e-hit', capability: 'seats' };
+    const fromDb = await checker.check(query);
+    expect(fromDb).toMatchObject({ allowed: true, status: 'manual', quantity: 3 });
+    expect(checker.remembered(query)).toEqual({ allowed: true, json: JSON.stringify(fromDb) });
+    const first = await checker.check(query);
+    expect(first).toEqual(fromDb);
+    first.stale = true;
+    expect(await checker.check(query)).toEqual(fromDb);
   });
 
   it('sees a grant made on another replica within a second', async () => {
