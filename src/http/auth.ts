@@ -1,4 +1,4 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AppError, Unauthorized } from './errors.js';
 import type { AcceptedToken, Principal } from './principals.js';
@@ -12,26 +12,35 @@ declare module 'fastify' {
   }
 }
 
-// The one-shot hash: no Hash object per request (this runs on every authenticated request).
-const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
-
 /** The principal a presented `Authorization` header authenticates, or null. */
 export type BearerVerifier = (header: string | undefined) => Principal | null;
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 /**
- * Builds a bearer check over every accepted token (admin and check, rotation). Comparing
- * SHA-256 digests keeps every comparison the same length, so timingSafeEqual never leaks a
- * length, and every accepted token is compared so the time does not depend on which one matched.
+ * Builds a bearer check over every accepted token (admin and check, rotation). The presented
+ * token is copied into a buffer of each accepted token's own length (cut or zero-padded) and
+ * compared with timingSafeEqual, its byte length separately: the work depends on the accepted
+ * tokens' lengths and the presented one's, never on where they differ, and every accepted
+ * token is compared so the time does not depend on which one matched. Cheaper than hashing
+ * both sides (SHA-256 cost about 1.5 µs of every authenticated request).
  */
 export function bearerVerifier(tokens: readonly AcceptedToken[]): BearerVerifier {
-  const accepted = tokens.map((t) => ({ digest: digest(t.token), principal: t.principal }));
+  // `padded` is scratch space, reused: the check is synchronous, so no two calls share it at once.
+  const accepted = tokens.map((t) => {
+    const bytes = Buffer.from(t.token, 'utf8');
+    return { bytes, padded: Buffer.alloc(bytes.length), principal: t.principal };
+  });
   return (header) => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    const presented = digest(m?.[1] ?? '');
+    const m = BEARER.exec(header ?? '');
+    const presented = m?.[1] ?? '';
+    const presentedLength = Buffer.byteLength(presented, 'utf8');
     let matched: Principal | null = null;
     for (const token of accepted) {
-      const equal = timingSafeEqual(presented, token.digest);
-      matched = equal ? token.principal : matched;
+      const padded = token.padded.fill(0);
+      padded.write(presented, 'utf8');
+      const sameBytes = timingSafeEqual(padded, token.bytes);
+      matched = sameBytes && presentedLength === token.bytes.length ? token.principal : matched;
     }
     return m === null ? null : matched;
   };

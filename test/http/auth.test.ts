@@ -76,6 +76,18 @@ describe('bearer auth', () => {
     }
   });
 
+  it('matches a token only whole: not a prefix, an extension, one byte off or a padded copy', () => {
+    const principal = { kind: 'admin', tenantId: null, id: 'admin#0' } as const;
+    const verify = bearerVerifier([{ token: 'tök-én-123', principal }]);
+    expect(verify('Bearer tök-én-123')).toBe(principal);
+    expect(verify('bearer   tök-én-123  ')).toBe(principal);
+    for (const presented of ['tök-én-12', 'tök-én-1234', 'tök-én-124', 'tok-én-123', 'tök-én-123\u0000', 'tö', 'x'.repeat(4096)]) {
+      expect(verify(`Bearer ${presented}`), presented).toBeNull();
+    }
+    expect(verify(undefined)).toBeNull();
+    expect(verify('Bearer ')).toBeNull();
+  });
+
   it('leaves health, readiness, the callback and the webhooks open', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
