@@ -23,8 +23,8 @@ export function serviceEnv(opts: { databaseUrl: string; stripeApiBase: string; p
   return {
     ...env,
     NODE_ENV: 'production',
-    // As the image runs it (Dockerfile): the young generation capped at 32 MB.
-    NODE_OPTIONS: '--max-semi-space-size=16',
+    // As the image runs it (Dockerfile): the young generation capped at 16 MB.
+    NODE_OPTIONS: '--max-semi-space-size=8',
     DATABASE_URL: opts.databaseUrl,
     STRIPE_API_BASE: opts.stripeApiBase,
     STRIPE_PLATFORM_SECRET_KEY: 'sk_test_51BenchPlatformKey0000000000000',
