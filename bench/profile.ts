@@ -11,9 +11,11 @@ import { serviceEnv } from './env.js';
 
 /**
  * `tsx bench/profile.ts [service|bare]`: runs the warm check load against one server started
- * with --cpu-prof and prints the functions with the most self time, in µs per request with the
- * warm-ups left out (PROFILE_LOG_LEVEL: the server's level, info by default). A tool for finding
- * the hot path, not part of `npm run bench`.
+ * with --cpu-prof and prints the functions with the most self time, in µs per measured request
+ * (PROFILE_LOG_LEVEL: the server's level, info by default). Start-up and the cache warm-up are
+ * left out; the round's own short warm-ups are not. The profiler samples wall-clock time, so a
+ * process descheduled inside a call is charged to it: compare shares within one profile rather
+ * than totals across two. A tool for finding the hot path, not part of `npm run bench`.
  */
 interface Node {
   id: number;
@@ -51,7 +53,7 @@ if (which === 'service') await warmAll(target);
 const route = { child: target, routePrefix: which === 'bare' ? '/bare' : '/entitlement' };
 // The same target on both sides: one round is twice the slices against the profiled server.
 const sec = Number(process.env.PROFILE_SEC ?? 16);
-// V8's sample times and hrtime share the monotonic clock: samples before this moment (start-up, warm-up) are left out.
+// V8's sample times and hrtime share the monotonic clock: samples before this moment (start-up, cache warm-up) are left out.
 const measuredFromUs = Number(process.hrtime.bigint() / 1000n);
 const { service: r, bare: r2 } = await checkRound(route, route, true, { connections: 64, warmupSec: 2, slices: 4, sliceSec: sec / 8 });
 process.stderr.write(`${which}: ${r.requestsPerSec.toFixed(0)} req/s p50 ${r.p50Ms} p99 ${r.p99Ms}\n`);
@@ -74,7 +76,7 @@ for (const n of profile.nodes) {
   const key = `${f.functionName || '(anon)'} ${f.url.replace(/^.*node_modules\//, '').replace(ROOT, '')}:${f.lineNumber + 1}`;
   byFn.set(key, (byFn.get(key) ?? 0) + (self.get(n.id) ?? 0));
 }
-// Per measured request (both halves of the round hit this server; the warm-ups add a little).
+// Per measured request (both halves of the round hit this server; the round's warm-ups add a little).
 const requests = r.total + r2.total;
 const busy = [...byFn].filter(([k]) => !k.startsWith('(idle)')).reduce((sum, [, v]) => sum + v, 0);
 process.stdout.write(`${requests} requests; busy ${(busy / requests).toFixed(1)} µs per request\n`);
