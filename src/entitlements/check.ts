@@ -1,23 +1,13 @@
 import type { AppContext } from '../context.js';
 import { answerFromGrants, answerValidUntil, grantsNeedingRefresh, type EntitlementAnswer } from './answer.js';
 import { grantsForKey } from './grant-reads.js';
-import { EntitlementMemoryCache } from './memory-cache.js';
+import type { EntitlementMemoryCache, RememberedAnswer } from './memory-cache.js';
 import { GrantRefresher } from './refresh.js';
 
 export interface EntitlementQuery {
   tenantId: string;
   entityId: string;
   capability: string;
-}
-
-/**
- * An answer the in-process layer holds: only its JSON body, serialized once when it was stored
- * (what the HTTP route sends), and the verdict the hit counter needs. Keeping the object as well
- * would double the memory of every entry.
- */
-export interface RememberedAnswer {
-  allowed: boolean;
-  json: string;
 }
 
 export interface EntitlementChecker {
@@ -38,7 +28,7 @@ export interface CheckerOptions {
    */
   refreshWaitMs?: number;
   /** The in-process layer; absent = every check reads the database. */
-  cache?: EntitlementMemoryCache<RememberedAnswer>;
+  cache?: EntitlementMemoryCache;
 }
 
 // Answers with no deadline of their own (no grant, payments) are still re-read now and
@@ -63,7 +53,7 @@ export function createEntitlementChecker(
   const waitMs = options.refreshWaitMs ?? DEFAULT_REFRESH_WAIT_MS;
   const cache = options.cache;
   const remembered = (query: EntitlementQuery, now = Date.now()): RememberedAnswer | undefined => {
-    const hit = cache?.get(EntitlementMemoryCache.key(query.tenantId, query.entityId, query.capability), now);
+    const hit = cache?.get(query.tenantId, query.entityId, query.capability, now);
     if (hit) ctx.metrics.memoryHit(hit.allowed);
     return hit;
   };
@@ -79,8 +69,7 @@ export function createEntitlementChecker(
       if (grantsNeedingRefresh(rows, ttl, startedAt).length === 0) {
         const answer = answerFromGrants(rows, startedAt);
         const until = Math.min(answerValidUntil(rows, ttl, startedAt) ?? Infinity, startedAt + MAX_MEMORY_MS);
-        const key = EntitlementMemoryCache.key(query.tenantId, query.entityId, query.capability);
-        cache?.set(key, { allowed: answer.allowed, json: JSON.stringify(answer) }, until, snapshot);
+        cache?.set(query.tenantId, query.entityId, query.capability, { allowed: answer.allowed, json: JSON.stringify(answer) }, until, snapshot);
         ctx.metrics.entitlementChecks.inc({ source: 'db', result: String(answer.allowed) });
         return answer;
       }

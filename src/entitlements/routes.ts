@@ -5,17 +5,17 @@ import { capability, entityId } from '../http/schemas.js';
 import { tenantOf } from '../http/tenant.js';
 import type { RouteOptions, ZodApp } from '../http/types.js';
 import { EntitlementChangeListener } from './change-listener.js';
-import { createEntitlementChecker, type RememberedAnswer } from './check.js';
+import { createEntitlementChecker } from './check.js';
 import { EntitlementMemoryCache } from './memory-cache.js';
 import { putManualGrant, revokeManualGrant } from './manual.js';
 
 /** The cache serves answers only while its listener is connected; it closes with the app. */
-async function startMemoryCache(app: ZodApp, ctx: RouteOptions['ctx']): Promise<EntitlementMemoryCache<RememberedAnswer>> {
-  const cache = new EntitlementMemoryCache<RememberedAnswer>();
+async function startMemoryCache(app: ZodApp, ctx: RouteOptions['ctx']): Promise<EntitlementMemoryCache> {
+  const cache = new EntitlementMemoryCache();
   const listener = new EntitlementChangeListener(
     ctx.pool,
     {
-      onChange: (tenantId, entityId, capability) => cache.invalidate(EntitlementMemoryCache.key(tenantId, entityId, capability)),
+      onChange: (tenantId, entityId, capability) => cache.invalidate(tenantId, entityId, capability),
       onUnknownChange: () => cache.clear(),
       onStatus: (connected) => cache.setEnabled(connected),
     },
@@ -25,7 +25,7 @@ async function startMemoryCache(app: ZodApp, ctx: RouteOptions['ctx']): Promise<
   // This process's own writes drop their keys as they commit, before the write is answered.
   const stopHearingCommits = onGrantsCommitted(ctx.pool, (changed) => {
     if (changed === 'all') return cache.clear();
-    for (const [tenantId, entityId, capability] of changed) cache.invalidate(EntitlementMemoryCache.key(tenantId, entityId, capability));
+    for (const [tenantId, entityId, capability] of changed) cache.invalidate(tenantId, entityId, capability);
   });
   app.addHook('onClose', async () => {
     stopHearingCommits();

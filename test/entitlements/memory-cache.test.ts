@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEntitlementChecker, type RememberedAnswer } from '../../src/entitlements/check.js';
+import { createEntitlementChecker } from '../../src/entitlements/check.js';
 import { EntitlementMemoryCache } from '../../src/entitlements/memory-cache.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { AUTH } from '../helpers/config.js';
@@ -57,13 +57,13 @@ describe('the in-process entitlement cache', () => {
     const grant = { quantity: 3, expires_at: new Date(Date.now() + 86_400_000).toISOString() };
     const put = await a.app.inject({ method: 'POST', url: '/entitlement/e-hit/seats/grant', headers: AUTH, payload: grant });
     expect(put.statusCode).toBe(201);
-    const cache = new EntitlementMemoryCache<RememberedAnswer>();
+    const cache = new EntitlementMemoryCache();
     cache.setEnabled(true);
     const checker = createEntitlementChecker(a.app.ctx, { cache });
     const query = { tenantId: a.app.ctx.config.defaultTenantId, entityId: 'e-hit', capability: 'seats' };
     const fromDb = await checker.check(query);
     expect(fromDb).toMatchObject({ allowed: true, status: 'manual', quantity: 3 });
-    expect(checker.remembered(query)).toEqual({ allowed: true, json: JSON.stringify(fromDb) });
+    expect(checker.remembered(query)).toMatchObject({ allowed: true, json: JSON.stringify(fromDb) });
     const first = await checker.check(query);
     expect(first).toEqual(fromDb);
     first.stale = true;
@@ -114,42 +114,82 @@ describe('the in-process entitlement cache', () => {
   });
 });
 
+const T = '00000000-0000-0000-0000-000000000001';
+const answer = (n: number) => ({ allowed: n > 0, json: JSON.stringify({ n }) });
+const jsonOf = (hit: { json: string } | undefined) => (hit ? (JSON.parse(hit.json) as { n: number }).n : undefined);
+
 describe('EntitlementMemoryCache', () => {
   it('serves nothing while disabled', () => {
-    const c = new EntitlementMemoryCache<number>();
-    c.set('k', 1, Date.now() + 1000, c.snapshot());
-    expect(c.get('k')).toBeUndefined();
+    const c = new EntitlementMemoryCache();
+    c.set(T, 'e', 'pro', answer(1), Date.now() + 1000, c.snapshot());
+    expect(c.get(T, 'e', 'pro')).toBeUndefined();
+  });
+
+  it('keeps tenants, entities and capabilities apart, whatever characters they hold', () => {
+    const c = new EntitlementMemoryCache();
+    c.setEnabled(true);
+    const other = '00000000-0000-0000-0000-000000000002';
+    const keys: [string, string, string][] = [
+      [T, 'a', 'b\u0000c'],
+      [T, 'a\u0000b', 'c'],
+      [other, 'a', 'b\u0000c'],
+      [T, 'ü-ß', 'pro'],
+    ];
+    keys.forEach(([t, e, cap], i) => c.set(t, e, cap, answer(i + 1), Date.now() + 1000, c.snapshot()));
+    expect(keys.map(([t, e, cap]) => jsonOf(c.get(t, e, cap)))).toEqual([1, 2, 3, 4]);
+    expect(c.get(T, 'a', 'b')).toBeUndefined();
+    expect(c.size).toBe(4);
   });
 
   it('refuses a value read before an invalidation', () => {
-    const c = new EntitlementMemoryCache<number>();
+    const c = new EntitlementMemoryCache();
     c.setEnabled(true);
     const snap = c.snapshot();
-    c.invalidate('other');
-    c.set('k', 1, Date.now() + 1000, snap);
-    expect(c.get('k')).toBeUndefined();
-    c.set('k', 2, Date.now() + 1000, c.snapshot());
-    expect(c.get('k')).toBe(2);
+    c.invalidate(T, 'other', 'pro');
+    c.set(T, 'k', 'pro', answer(1), Date.now() + 1000, snap);
+    expect(c.get(T, 'k', 'pro')).toBeUndefined();
+    c.set(T, 'k', 'pro', answer(2), Date.now() + 1000, c.snapshot());
+    expect(jsonOf(c.get(T, 'k', 'pro'))).toBe(2);
+    c.invalidate(T, 'k', 'pro');
+    expect(c.get(T, 'k', 'pro')).toBeUndefined();
+    expect(c.size).toBe(0);
   });
 
-  it('drops an entry at its deadline and keeps its size bounded', () => {
-    const c = new EntitlementMemoryCache<number>(2);
+  it('drops an entry at its deadline and keeps its size bounded, oldest first', () => {
+    const c = new EntitlementMemoryCache(2);
     c.setEnabled(true);
     const now = Date.now();
-    c.set('a', 1, now + 50, c.snapshot());
-    expect(c.get('a', now + 49)).toBe(1);
-    expect(c.get('a', now + 50)).toBeUndefined();
-    for (const k of ['x', 'y', 'z']) c.set(k, 1, now + 1000, c.snapshot());
+    c.set(T, 'a', 'pro', answer(1), now + 50, c.snapshot());
+    expect(jsonOf(c.get(T, 'a', 'pro', now + 49))).toBe(1);
+    expect(c.get(T, 'a', 'pro', now + 50)).toBeUndefined();
+    expect(c.size).toBe(0);
+    for (const k of ['x', 'y', 'z']) c.set(T, k, 'pro', answer(1), now + 1000, c.snapshot());
     expect(c.size).toBe(2);
-    expect(c.get('x')).toBeUndefined();
+    expect(c.get(T, 'x', 'pro')).toBeUndefined();
+    expect(jsonOf(c.get(T, 'z', 'pro'))).toBe(1);
+    // Storing a key again makes it the newest: y goes next, not x's successor in the first order.
+    c.set(T, 'y', 'pro', answer(2), now + 1000, c.snapshot());
+    c.set(T, 'w', 'pro', answer(3), now + 1000, c.snapshot());
+    expect(c.size).toBe(2);
+    expect(c.get(T, 'z', 'pro')).toBeUndefined();
+    expect(jsonOf(c.get(T, 'y', 'pro'))).toBe(2);
+  });
+
+  it('stays bounded across tenants and capabilities', () => {
+    const c = new EntitlementMemoryCache(3);
+    c.setEnabled(true);
+    for (let i = 0; i < 20; i++) c.set(`t${i % 4}`, `e${i}`, `cap${i % 3}`, answer(i + 1), Date.now() + 1000, c.snapshot());
+    expect(c.size).toBe(3);
+    expect([17, 18, 19].map((i) => jsonOf(c.get(`t${i % 4}`, `e${i}`, `cap${i % 3}`)))).toEqual([18, 19, 20]);
   });
 
   it('forgets everything when the listener is lost', () => {
-    const c = new EntitlementMemoryCache<number>();
+    const c = new EntitlementMemoryCache();
     c.setEnabled(true);
-    c.set('k', 1, Date.now() + 1000, c.snapshot());
+    c.set(T, 'k', 'pro', answer(1), Date.now() + 1000, c.snapshot());
     c.setEnabled(false);
     c.setEnabled(true);
-    expect(c.get('k')).toBeUndefined();
+    expect(c.get(T, 'k', 'pro')).toBeUndefined();
+    expect(c.size).toBe(0);
   });
 });
