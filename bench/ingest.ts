@@ -15,7 +15,8 @@ import { ingestBaseline, ingestOverHttp, seedAccount, type IngestResult } from '
  * working on the ingest path; `npm run bench` is the measurement. INGEST_CPU_PROF=<dir> starts
  * the service with --cpu-prof and prints its functions with the most self time;
  * INGEST_TRACK_FUNCTIONS=1 prints the SQL functions' self time per call; INGEST_STORM=1 ends
- * with the duplicate storm; INGEST_DB_SET="name=value;…" tries database settings.
+ * with the duplicate storm; INGEST_DB_SET="name=value;…" tries database settings; INGEST_LOG_LEVEL
+ * starts the service at another level than the default (info).
  */
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const runs = num('INGEST_RUNS', 3);
@@ -91,7 +92,7 @@ try {
     await db.pool.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET ${name} = %L', current_database(), '${value}'); END $$`);
   }
   if (trackFunctions) await db.pool.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET track_functions = ''all''', current_database()); END $$`);
-  const env = serviceEnv({ databaseUrl: db.url, stripeApiBase: sim.url, port: await freePort() });
+  const env = serviceEnv({ databaseUrl: db.url, stripeApiBase: sim.url, port: await freePort(), logLevel: process.env.INGEST_LOG_LEVEL });
   if (profileDir) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
   if (process.env.INGEST_NODE_OPTIONS) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${process.env.INGEST_NODE_OPTIONS}`.trim();
   const service = await startChild({ name: 'service', script: scripts.service, env, port: Number(env.PORT), readyPath: '/ready' });
