@@ -49,7 +49,7 @@ export function serverOptions(config: Config, logger: Logger) {
   const s = config.server;
   return {
     loggerInstance: logger as FastifyBaseLogger,
-    logController: new OneLinePerRequest(),
+    logController: new OneLinePerRequest(logger),
     bodyLimit: 1024 * 1024,
     // X-Forwarded-For is believed only from the configured proxies: else any client picks its IP (and rate-limit bucket).
     trustProxy: s.trustProxy.length > 0 ? s.trustProxy : false,

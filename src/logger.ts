@@ -36,7 +36,7 @@ interface LoggedRequest {
 }
 
 // Fastify's default request serializer would log the full URL, query string included.
-function serializeRequest(req: LoggedRequest): Record<string, unknown> {
+export function serializeRequest(req: LoggedRequest): Record<string, unknown> {
   return { id: req.id, method: req.method, url: redactUrl(req.url ?? ''), ip: req.ip };
 }
 

@@ -1,4 +1,6 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { serializeRequest } from '../logger.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -7,19 +9,43 @@ declare module 'fastify' {
   }
 }
 
+const serializeReply = (reply: FastifyReply) => ({ statusCode: reply.statusCode });
+
 /**
  * One line per request, written once it is answered and carrying the request too, plus what the
  * route added (a webhook delivery's line names its event and outcome). Fastify's default writes a
  * second line on arrival with nothing the last one lacks; at the default level those lines, and a
  * webhook's own line beside them, were a sixth of a delivery's CPU.
+ *
+ * An answered request's line holds only what the `req` serializer keeps (id, method, the URL with
+ * its secret query values replaced, IP), the status, the time and the route's own fields: never a
+ * header or a body. So it is written through a child of the logger without the redaction paths,
+ * whose wildcards cost 7 µs per line, a fifth of a warm entitlement check (bench/). A failed
+ * request's line carries the error, which may hold anything: that one stays redacted.
  */
 export class OneLinePerRequest extends LogController {
+  private readonly answered: Logger;
+
+  constructor(logger: Logger) {
+    super();
+    // Its own serializers, whatever logger it is given: the line must hold these fields and no more.
+    this.answered = logger.child({}, { redact: [], serializers: { req: serializeRequest, res: serializeReply } });
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
-    const line = { req: request, res: reply, responseTime: reply.elapsedTime, ...request.logFields };
-    if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, request.logFields ? 'webhook event' : 'request completed');
+    if (error) {
+      reply.log.error({ req: request, res: reply, responseTime: reply.elapsedTime, ...request.logFields, err: error }, 'request errored');
+      return;
+    }
+    // The request's own logger decides the level (a route may set its own; the root's may change).
+    const levels = this.answered.levels.values;
+    if ((levels[reply.log.level] ?? Infinity) > levels.info!) return;
+    this.answered.info(
+      { reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime, ...request.logFields },
+      request.logFields ? 'webhook event' : 'request completed',
+    );
   }
 }
