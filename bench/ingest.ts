@@ -11,7 +11,8 @@ import { ingestBaseline, ingestOverHttp, seedAccount, type IngestResult } from '
 
 /**
  * `tsx bench/ingest.ts`: the ingest comparison alone (the service against the bare transaction,
- * and sync-engine with INGEST_PEER=1), with the CPU each process spent per event. A tool for
+ * and sync-engine with INGEST_PEER=1), with the CPU each process spent per event and the WAL
+ * the database wrote per event. A tool for
  * working on the ingest path; `npm run bench` is the measurement. INGEST_CPU_PROF=<dir> starts
  * the service with --cpu-prof and prints its functions with the most self time;
  * INGEST_TRACK_FUNCTIONS=1 prints the SQL functions' self time per call; INGEST_STORM=1 ends
@@ -51,14 +52,25 @@ async function measured(name: string, run: () => Promise<IngestResult>, child?: 
   const pg0 = postgresCpuSeconds();
   const all0 = machineCpuSeconds();
   const node0 = child?.cpuSeconds() ?? 0;
+  const wal0 = await walBytes();
   const r = await run();
   // Warm-up events count too: the CPU readings cover both.
   const events = r.events + ingest.warmup;
   const pgUs = ((postgresCpuSeconds() - pg0) * 1e6) / events;
   const allUs = ((machineCpuSeconds() - all0) * 1e6) / events;
   const nodeUs = child ? ((child.cpuSeconds() - node0) * 1e6) / events : NaN;
-  log(`${name}: ${r.eventsPerSec.toFixed(0)}/s failures ${r.failures}; postgres ${pgUs.toFixed(0)} µs/event, server ${nodeUs.toFixed(0)} µs/event, machine ${allUs.toFixed(0)} µs/event`);
+  const walKb = (await walBytes()) - wal0;
+  log(
+    `${name}: ${r.eventsPerSec.toFixed(0)}/s failures ${r.failures}; postgres ${pgUs.toFixed(0)} µs/event, server ${nodeUs.toFixed(0)} µs/event, ` +
+      `machine ${allUs.toFixed(0)} µs/event, WAL ${(walKb / events / 1024).toFixed(1)} kB/event`,
+  );
   return r;
+}
+
+// Bytes of WAL the server wrote so far (its flushes are what a commit waits for).
+async function walBytes(): Promise<number> {
+  const { rows } = await db.pool.query<{ b: string }>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS b`);
+  return Number(rows[0]!.b);
 }
 
 let lastTimes = new Map<string, number>();
