@@ -9,7 +9,7 @@ import { serviceEnv } from './env.js';
 /**
  * `tsx bench/checks.ts [A] [B]`: the warm-check rounds of `npm run bench` between two servers,
  * each `service` (the current code), `bare` (the baseline route) or the path of another build's
- * `src/server.js` (a copy of `.data/bench-build` from before a change): an A/B of a change to
+ * `src/server.js` or `bench/bare-server.js` (a copy of `.data/bench-build` from before a change): an A/B of a change to
  * the check path, measured as the bench measures. Prints req/s and the server's CPU µs per
  * request of each side, and B ÷ A, per round. `LOG_LEVEL` (info by default), `ROUNDS` (3).
  * A tool for working on this path, not part of `npm run bench`.
@@ -28,8 +28,8 @@ await seedGrants(db.pool);
 
 async function start(name: string): Promise<Target> {
   const env = serviceEnv({ databaseUrl: db.url, stripeApiBase: sim.url, port: await freePort(), logLevel: level === 'info' ? undefined : level });
-  const bare = name === 'bare';
-  const script = bare ? scripts.bare : name === 'service' ? scripts.service : name;
+  const bare = name === 'bare' || name.endsWith('bare-server.js');
+  const script = name === 'bare' ? scripts.bare : name === 'service' ? scripts.service : name;
   const child = await startChild({ name, script, env, port: Number(env.PORT), readyPath: bare ? '/health' : '/ready' });
   return { child, routePrefix: bare ? '/bare' : '/entitlement' };
 }

@@ -25,7 +25,8 @@ export const REDACT_PATHS = [
 const SECRET_QUERY = /([?&](?:code|state)=)[^&]*/g;
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
+  // Most URLs hold neither separator: no regex to run on every request line.
+  return url.includes('?') || url.includes('&') ? url.replace(SECRET_QUERY, '$1[redacted]') : url;
 }
 
 interface LoggedRequest {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { redactUrl } from '../../src/logger.js';
 import { AUTH, BEARER } from '../helpers/config.js';
 
 interface Line {
@@ -64,6 +65,13 @@ describe('the request line', () => {
     const all = t.logs.join('');
     expect(all).not.toContain('ac_secret_code_123');
     expect(all).not.toContain('signed-state-456');
+  });
+
+  it('replaces code and state wherever a separator precedes them, and leaves other URLs as they are', () => {
+    expect(redactUrl('/oauth/callback?state=s1&code=c1')).toBe('/oauth/callback?state=[redacted]&code=[redacted]');
+    expect(redactUrl('/odd&code=c2/path')).toBe('/odd&code=[redacted]');
+    expect(redactUrl('/entitlement/user-1/pro')).toBe('/entitlement/user-1/pro');
+    expect(redactUrl('/a?encode=1&codes=2')).toBe('/a?encode=1&codes=2');
   });
 
   it('still redacts what the service logs with secrets in it', () => {
