@@ -11,8 +11,9 @@ export interface RememberedAnswer {
 /**
  * One object per entry, its deadline in ms after the cache's epoch: a small integer V8 keeps
  * in the object itself (for 12 days of uptime), where a wall-clock time would be a separate
- * heap number. A warm check then reads one object besides the map, which on an entry among
- * thousands saved 1 µs of the request's 35 (bench/).
+ * heap number. A warm check then reads one object besides the map: with a joined key and an
+ * entry wrapping the answer it read three, and answered 1.6–4.9% fewer checks per second
+ * (bench/checks.ts).
  */
 class Entry implements RememberedAnswer {
   constructor(

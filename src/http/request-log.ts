@@ -20,8 +20,9 @@ const serializeReply = (reply: FastifyReply) => ({ statusCode: reply.statusCode 
  * An answered request's line holds only what the `req` serializer keeps (id, method, the URL with
  * its secret query values replaced, IP), the status, the time and the route's own fields: never a
  * header or a body. So it is written through a child of the logger without the redaction paths,
- * whose wildcards cost 7 µs per line, a fifth of a warm entitlement check (bench/). A failed
- * request's line carries the error, which may hold anything: that one stays redacted.
+ * whose wildcards cost 10 µs per line, nearly a third of a warm entitlement check at info
+ * (bench/checks.ts). A failed request's line carries the error, which may hold anything: that
+ * one stays redacted.
  */
 export class OneLinePerRequest extends LogController {
   private readonly answered: Logger;
@@ -29,7 +30,8 @@ export class OneLinePerRequest extends LogController {
   constructor(logger: Logger) {
     super();
     // Its own serializers, whatever logger it is given: the line must hold these fields and no more.
-    this.answered = logger.child({}, { redact: [], serializers: { req: serializeRequest, res: serializeReply } });
+    // Its level lets every line through: the request's own logger decides, below.
+    this.answered = logger.child({}, { level: 'info', redact: [], serializers: { req: serializeRequest, res: serializeReply } });
   }
 
   override incomingRequest(): void {}
@@ -40,7 +42,7 @@ export class OneLinePerRequest extends LogController {
       reply.log.error({ req: request, res: reply, responseTime: reply.elapsedTime, ...request.logFields, err: error }, 'request errored');
       return;
     }
-    // The request's own logger decides the level (a route may set its own; the root's may change).
+    // The request's logger is the root's child of this moment, or has its route's own level.
     const levels = this.answered.levels.values;
     if ((levels[reply.log.level] ?? Infinity) > levels.info!) return;
     this.answered.info(
