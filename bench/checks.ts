@@ -1,9 +1,8 @@
-import { MAX_MEMORY_MS } from '../src/entitlements/check.js';
 import { startSimulator } from '../src/sim/index.js';
 import { buildForBench } from './build.js';
 import { freePort, startChild } from './children.js';
 import { openBenchDatabase } from './database.js';
-import { checkRound, seedGrants, warmAll, type Target } from './entitlement-bench.js';
+import { checkRound, seedGrants, WarmWindow, type Target } from './entitlement-bench.js';
 import { serviceEnv } from './env.js';
 
 /**
@@ -18,8 +17,6 @@ const [nameA = 'service', nameB = 'bare'] = process.argv.slice(2);
 const level = process.env.LOG_LEVEL ?? 'info';
 const rounds = Number(process.env.ROUNDS ?? 3);
 const settings = { connections: 64, warmupSec: 2, slices: 5, sliceSec: 2 };
-// Both sides' warm-ups and slices, with room for the counters: a round must end before the entries it warmed expire.
-const roundMs = (2 * settings.warmupSec + 2 * settings.slices * settings.sliceSec + 3) * 1000;
 
 const scripts = buildForBench();
 const db = await openBenchDatabase();
@@ -36,15 +33,13 @@ async function start(name: string): Promise<Target> {
 
 const a = await start(nameA);
 const b = await start(nameB);
-const services = [a, b].filter((t) => t.routePrefix === '/entitlement').map((t) => t.child);
-let warmedAt = 0;
+const warm = new WarmWindow(
+  [a, b].filter((t) => t.routePrefix === '/entitlement').map((t) => t.child),
+  settings,
+);
 try {
   for (let round = 1; round <= rounds; round++) {
-    if (Date.now() + roundMs > warmedAt + MAX_MEMORY_MS) {
-      if (warmedAt > 0) await new Promise((r) => setTimeout(r, Math.max(0, warmedAt + MAX_MEMORY_MS + 500 - Date.now())));
-      warmedAt = Date.now();
-      for (const child of services) await warmAll(child);
-    }
+    await warm.beforeRound();
     const r = await checkRound(a, b, round % 2 === 1, settings);
     const side = (name: string, s: { requestsPerSec: number; cpuUsPerRequest: number }) =>
       `${name} ${s.requestsPerSec.toFixed(0)} req/s ${s.cpuUsPerRequest.toFixed(1)} µs CPU/req`;

@@ -1,4 +1,5 @@
 import type { Pool } from '../src/db/pool.js';
+import { MAX_MEMORY_MS } from '../src/entitlements/check.js';
 import type { Child } from './children.js';
 import { BEARER, TENANT } from './env.js';
 import { runLoad } from './load.js';
@@ -34,6 +35,33 @@ export async function warmAll(service: Child): Promise<void> {
   };
   await Promise.all(Array.from({ length: 16 }, worker));
   if (denied > 0) throw new Error(`${denied} warm-up checks did not answer allowed`);
+}
+
+/**
+ * Warm means every answer in memory for the whole round: the checker re-reads an answer
+ * MAX_MEMORY_MS after it stored it, so before a round that would cross that moment this waits
+ * for it and warms every service again (the check counters show any re-read that slips in).
+ */
+export class WarmWindow {
+  private start = 0;
+  private end = 0;
+  private readonly roundMs: number;
+
+  constructor(
+    private readonly services: Child[],
+    s: CheckRoundSettings,
+  ) {
+    // Both sides' warm-ups and slices, with room for reading the counters.
+    this.roundMs = (2 * s.warmupSec + 2 * s.slices * s.sliceSec + 3) * 1000;
+  }
+
+  async beforeRound(): Promise<void> {
+    if (this.end !== 0 && Date.now() + this.roundMs <= this.start + MAX_MEMORY_MS) return;
+    if (this.end !== 0) await new Promise((r) => setTimeout(r, Math.max(0, this.end + MAX_MEMORY_MS + 500 - Date.now())));
+    this.start = Date.now();
+    for (const service of this.services) await warmAll(service);
+    this.end = Date.now();
+  }
 }
 
 /** The service's check counters by source, from its own /metrics. */

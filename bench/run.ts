@@ -1,10 +1,9 @@
 import { cpus, loadavg } from 'node:os';
-import { MAX_MEMORY_MS } from '../src/entitlements/check.js';
 import { startSimulator } from '../src/sim/index.js';
 import { buildForBench } from './build.js';
 import { freePort, startChild, type Child } from './children.js';
 import { openBenchDatabase } from './database.js';
-import { checkRound, checksBySource, seedGrants, warmAll, type CheckRoundSettings } from './entitlement-bench.js';
+import { checkRound, checksBySource, seedGrants, WarmWindow, type CheckRoundSettings } from './entitlement-bench.js';
 import { serviceEnv } from './env.js';
 import { syncEngineEntry } from './peer.js';
 import { markdown, writeResults, type BenchReport, type CheckRound, type IngestRun } from './report.js';
@@ -25,23 +24,13 @@ const settings = {
   replicaStormEvents: num('BENCH_REPLICA_STORM_EVENTS', 1000),
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 async function checkRounds(service: Child, bare: Child, c: CheckRoundSettings, level: string): Promise<CheckRound[]> {
   const rounds: CheckRound[] = [];
-  const roundMs = (2 * c.warmupSec + 2 * c.slices * c.sliceSec + 3) * 1000;
-  let warmed = { start: 0, end: 0 };
+  const warm = new WarmWindow([service], c);
   for (let round = 1; round <= settings.checkRounds; round++) {
-    // Warm means every answer in memory for the whole round: the checker re-reads an answer
-    // MAX_MEMORY_MS after it stored it, so a round that would cross that moment waits for
-    // it and warms again (the re-reads are measured by the check counters below).
-    if (warmed.end === 0 || Date.now() + roundMs > warmed.start + MAX_MEMORY_MS) {
-      if (warmed.end !== 0) await sleep(Math.max(0, warmed.end + MAX_MEMORY_MS + 500 - Date.now()));
-      warmed = { start: Date.now(), end: 0 };
-      await warmAll(service);
-      warmed.end = Date.now();
-    }
+    await warm.beforeRound();
     const serviceFirst = round % 2 === 1;
     const before = await checksBySource(service);
     const r = await checkRound({ child: service, routePrefix: '/entitlement' }, { child: bare, routePrefix: '/bare' }, serviceFirst, c);
