@@ -1,16 +1,23 @@
 import type Stripe from 'stripe';
 import { announceCommittedGrants } from '../db/committed-grants.js';
 import type { Pool } from '../db/pool.js';
-import { MalformedStripeObject } from '../stripe/objects/read.js';
 import { batchElement, ingestIntent } from './ingest-intent.js';
 import type { Channel } from './types.js';
 
 /** One verified delivery on its way into a batch. */
 export interface BatchMember {
   event: Stripe.Event;
-  /** The signed body as received (JSON: verification parsed it). */
-  rawBody: string;
   channel: Channel;
+  /** Its element of the batch's JSON array, or null when only the pipeline can apply it. */
+  element: string | null;
+}
+
+/**
+ * The member of a delivery (the signed body as received: JSON, verification parsed it). Built
+ * when the delivery arrives, while the batch before it commits, not between two batches.
+ */
+export function batchMember(event: Stripe.Event, rawBody: string, channel: Channel): BatchMember {
+  return { event, channel, element: elementOf(event, rawBody, channel) };
 }
 
 export type BatchVerdict =
@@ -54,7 +61,7 @@ export async function ingestBatch(
   members: readonly BatchMember[],
   settings: { live: boolean; defaultTenantId: string },
 ): Promise<BatchVerdict[]> {
-  const elements = members.map((m) => elementOf(m));
+  const elements = members.map((m) => m.element);
   const sent = elements.filter((e): e is string => e !== null);
   if (sent.length === 0) return members.map(() => ({ kind: 'slow' }));
   const { rows } = await pool.query<BatchRow>({
@@ -69,15 +76,14 @@ export async function ingestBatch(
 }
 
 /**
- * The member's element of the batch, or null when its object matches none of the shapes we
- * read: that event goes to the pipeline, which records it (failed, or ignored when it is not
- * ours to apply) exactly as it records any other.
+ * The event's element of the batch, or null when it cannot be built (its object matches none
+ * of the shapes we read): that event goes to the pipeline alone, which records it (failed, or
+ * ignored when it is not ours to apply) exactly as it records any other.
  */
-function elementOf(m: BatchMember): string | null {
+function elementOf(event: Stripe.Event, rawBody: string, channel: Channel): string | null {
   try {
-    return batchElement(ingestIntent(m.event, m.channel), m.event, m.rawBody);
-  } catch (err) {
-    if (err instanceof MalformedStripeObject) return null;
-    throw err;
+    return batchElement(ingestIntent(event, channel), event, rawBody);
+  } catch {
+    return null;
   }
 }

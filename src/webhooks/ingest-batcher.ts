@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Stripe from 'stripe';
 import { eventHandlers } from './dispatch.js';
-import { ingestBatch, NEEDS_SLOW_PATH, type BatchMember, type BatchVerdict } from './ingest-batch.js';
+import { batchMember, ingestBatch, NEEDS_SLOW_PATH, type BatchMember, type BatchVerdict } from './ingest-batch.js';
 import { INGEST_TYPES } from './ingest-intent.js';
 import { processEvent, type PipelineDeps, type PipelineResult } from './pipeline.js';
 import type { Channel } from './types.js';
@@ -59,7 +59,7 @@ export class IngestBatcher {
 
   ingest(event: Stripe.Event, rawBody: string, channel: Channel): Promise<PipelineResult> {
     return new Promise((resolve) => {
-      this.queue.push({ event, rawBody, channel, resolve });
+      this.queue.push({ ...batchMember(event, rawBody, channel), resolve });
       this.schedule();
     });
   }
@@ -78,14 +78,18 @@ export class IngestBatcher {
     while (this.queue.length > 0 && this.inFlight < this.limits.maxInFlight) {
       this.inFlight++;
       const batch = this.take();
-      void this.runBatch(batch)
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        this.inFlight--;
+        if (this.queue.length > 0) this.startBatches();
+        else this.maybeIdle();
+      };
+      void this.runBatch(batch, release)
         // runBatch answers every member itself; this is only the guard that none goes unanswered.
         .catch((cause: unknown) => batch.forEach((m) => m.resolve({ kind: 'failed', message: (cause as Error).message, cause })))
-        .finally(() => {
-          this.inFlight--;
-          if (this.queue.length > 0) this.schedule();
-          else this.maybeIdle();
-        });
+        .finally(release);
     }
   }
 
@@ -103,7 +107,7 @@ export class IngestBatcher {
     let bytes = 0;
     let n = 0;
     while (n < this.queue.length && n < this.limits.maxEvents) {
-      bytes += this.queue[n]!.rawBody.length;
+      bytes += this.queue[n]!.element?.length ?? 0;
       if (n > 0 && bytes > this.limits.maxBytes) break;
       n++;
     }
@@ -119,7 +123,11 @@ export class IngestBatcher {
     return !INGEST_TYPES.has(m.event.type) && (this.deps.handlers ?? eventHandlers)[m.event.type] !== undefined;
   }
 
-  private async runBatch(batch: Pending[]): Promise<void> {
+  /**
+   * `release` frees the batch's place as soon as the database is done with it: the next batch
+   * (the deliveries that arrived meanwhile) is sent before this one's answers are written.
+   */
+  private async runBatch(batch: Pending[], release: () => void): Promise<void> {
     // Not waiting for the batch: they have nothing to do with it.
     for (const m of batch.filter((p) => this.pipelineOnly(p))) this.track(this.throughPipeline(m));
     const toPipeline: Pending[] = [];
@@ -159,6 +167,8 @@ export class IngestBatcher {
       break;
     }
     for (const m of toPipeline) this.track(this.throughPipeline(m));
+    // After the tracking above, so that no idle moment is seen in between.
+    release();
   }
 
   /** Its line is the request's (src/http/request-log.ts); a notification also gets one of its own. */

@@ -63,6 +63,29 @@ describe('group commit', () => {
     expect(after.count - before.count).toBeLessThan(40);
   });
 
+  it('sends the next batch before it answers the deliveries of the batch that just committed', async () => {
+    const timeline: string[] = [];
+    const pool = t.db.pool;
+    const query = ((config: unknown, values?: unknown) => {
+      if ((config as { name?: string } | null)?.name === 'np_stripe_ingest_events') timeline.push('batch sent');
+      return (pool.query as (c: unknown, v?: unknown) => Promise<unknown>)(config, values);
+    }) as Pool['query'];
+    const recording = new Proxy(pool, { get: (target, key) => (key === 'query' ? query : Reflect.get(target, key)) });
+    const batcher = new IngestBatcher({ ...t.app.ctx, pool: recording });
+    const deliver = (e: Stripe.Event) => batcher.ingest(e, JSON.stringify(e), 'connect').then((r) => (timeline.push('answered'), r));
+
+    const first = Array.from({ length: 3 }, () => subscriptionCreated()).map(deliver);
+    while (!timeline.includes('batch sent')) await new Promise((r) => setImmediate(r));
+    // These wait for the first batch: they make the second.
+    const second = Array.from({ length: 3 }, () => subscriptionCreated()).map(deliver);
+    const results = await Promise.all([...first, ...second]);
+
+    expect(results.every((r) => r.kind === 'processed')).toBe(true);
+    expect(timeline.filter((x) => x === 'batch sent')).toHaveLength(2);
+    expect(timeline.slice(0, 2)).toEqual(['batch sent', 'batch sent']);
+    await batcher.whenIdle();
+  });
+
   it('pays one NOTIFY per batch, naming every grant key it changed', async () => {
     const events = Array.from({ length: 30 }, () => subscriptionCreated());
     await new Promise((r) => setTimeout(r, 200)); // earlier tests' notifications are in

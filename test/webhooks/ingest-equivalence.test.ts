@@ -5,7 +5,7 @@ import type { Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { createStripeClient } from '../../src/stripe/client.js';
-import { ingestBatch, type BatchMember } from '../../src/webhooks/ingest-batch.js';
+import { batchMember, ingestBatch } from '../../src/webhooks/ingest-batch.js';
 import { batchElement, INGEST_TYPES, ingestIntent } from '../../src/webhooks/ingest-intent.js';
 import { processEvent, type PipelineDeps, type PipelineResult } from '../../src/webhooks/pipeline.js';
 import { testConfig } from '../helpers/config.js';
@@ -81,7 +81,7 @@ async function throughBatches(events: Stripe.Event[], sizes: number[]): Promise<
   for (let i = 0, b = 0; i < events.length; b++) {
     const batch = events.slice(i, i + (sizes[b % sizes.length] ?? 1));
     i += batch.length;
-    const members: BatchMember[] = batch.map((event) => ({ event, rawBody: JSON.stringify(event), channel: event.account ? 'connect' : 'platform' }));
+    const members = batch.map((event) => batchMember(event, JSON.stringify(event), event.account ? 'connect' : 'platform'));
     const verdicts = await ingestBatch(fast.pool, members, settings);
     const slow: Stripe.Event[] = [];
     verdicts.forEach((v, k) => {
