@@ -7,7 +7,7 @@ import { openBenchDatabase } from './database.js';
 import { BEARER, serviceEnv } from './env.js';
 import { syncEngineEntry } from './peer.js';
 import { storm } from './storm-bench.js';
-import { ingestBaseline, ingestOverHttp, seedAccount, type IngestResult } from './webhook-bench.js';
+import { checkpoint, ingestBaseline, ingestOverHttp, seedAccount, type IngestResult } from './webhook-bench.js';
 
 /**
  * `tsx bench/ingest.ts`: the ingest comparison alone (the service against the bare transaction,
@@ -49,6 +49,7 @@ function postgresCpuSeconds(): number {
 }
 
 async function measured(name: string, run: () => Promise<IngestResult>, child?: Child) {
+  await checkpoint(db.pool);
   const pg0 = postgresCpuSeconds();
   const all0 = machineCpuSeconds();
   const node0 = child?.cpuSeconds() ?? 0;

@@ -8,7 +8,7 @@ import { serviceEnv } from './env.js';
 import { syncEngineEntry } from './peer.js';
 import { markdown, writeResults, type BenchReport, type CheckRound, type IngestRun } from './report.js';
 import { storm } from './storm-bench.js';
-import { ingestBaseline, ingestOverHttp, seedAccount, type IngestResult } from './webhook-bench.js';
+import { checkpoint, ingestBaseline, ingestOverHttp, seedAccount, type IngestResult } from './webhook-bench.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const settings = {
@@ -98,7 +98,10 @@ async function main(): Promise<void> {
     for (let run = 1; run <= settings.ingestRuns; run++) {
       const order = [...rotation.slice((run - 1) % 3), ...rotation.slice(0, (run - 1) % 3)];
       const results: Record<string, IngestResult> = {};
-      for (const side of order) results[side] = await sides[side]!(`r${run}${side[0]}`);
+      for (const side of order) {
+        await checkpoint(db.pool);
+        results[side] = await sides[side]!(`r${run}${side[0]}`);
+      }
       const [s, b, p] = [results.service!, results.baseline!, results.peer!];
       ingest.push({ run, order: order.join(', '), service: s, baseline: b, peer: p });
       log(
