@@ -13,8 +13,8 @@ RUN npm run build
 # POSTGRES_HOST). .ci/runtime-stage.ts runs these same commands in CI.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3830 HOST=0.0.0.0
-# V8 grows its young generation to 64 MB under load; 16 MB keeps the peak RSS near 176 MB
-# instead of about 200 at no measured cost in throughput (npm run bench).
+# V8 grows its young generation to 64 MB under load; 16 MB keeps the peak RSS at 164-193 MB
+# (npm run bench, six runs) instead of about 200, at no measured cost in throughput.
 ENV NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 COPY package.json package-lock.json ./

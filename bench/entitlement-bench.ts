@@ -100,6 +100,14 @@ export interface Target {
   routePrefix: string;
 }
 
+/** A check of a random entity, the load of every round. */
+const randomCheck = (routePrefix: string) => () => ({ path: `${routePrefix}/${entity(Math.floor(Math.random() * ENTITIES))}/${CAPABILITY}` });
+
+/** The rounds' load on one service for `sec` seconds, measuring nothing: what its memory must take. */
+export async function checkLoad(service: Child, connections: number, sec: number): Promise<void> {
+  await runLoad({ name: `${service.name} check load`, url: service.url, connections, headers: AUTH, durationSec: sec, next: randomCheck('/entitlement') });
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -119,13 +127,7 @@ class Side {
   ) {}
 
   private options() {
-    return {
-      name: this.name,
-      url: this.target.child.url,
-      connections: this.connections,
-      headers: AUTH,
-      next: () => ({ path: `${this.target.routePrefix}/${entity(Math.floor(Math.random() * ENTITIES))}/${CAPABILITY}` }),
-    };
+    return { name: this.name, url: this.target.child.url, connections: this.connections, headers: AUTH, next: randomCheck(this.target.routePrefix) };
   }
 
   async warmup(sec: number): Promise<void> {
