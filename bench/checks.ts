@@ -8,8 +8,8 @@ import { serviceEnv } from './env.js';
 /**
  * `tsx bench/checks.ts [A] [B]`: the warm-check rounds of `npm run bench` between two servers,
  * each `service` (the current code), `bare` (the baseline route) or the path of another build's
- * `src/server.js` or `bench/bare-server.js` (a copy of `.data/bench-build` from before a change): an A/B of a change to
- * the check path, measured as the bench measures. Prints req/s and the server's CPU µs per
+ * `src/server.js` or `bench/bare-server.js` (a copy of `.data/bench-build` from before a
+ * change): an A/B of a change to the check path, measured as the bench measures. Prints req/s and the server's CPU µs per
  * request of each side, and B ÷ A, per round. `LOG_LEVEL` (info by default), `ROUNDS` (3).
  * A tool for working on this path, not part of `npm run bench`.
  */

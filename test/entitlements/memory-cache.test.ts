@@ -167,7 +167,7 @@ describe('EntitlementMemoryCache', () => {
     expect(c.size).toBe(2);
     expect(c.get(T, 'x', 'pro')).toBeUndefined();
     expect(jsonOf(c.get(T, 'z', 'pro'))).toBe(1);
-    // Storing a key again makes it the newest: y goes next, not x's successor in the first order.
+    // Storing y again makes it the newest: z, stored after y the first time, is the one w pushes out.
     c.set(T, 'y', 'pro', answer(2), now + 1000, c.snapshot());
     c.set(T, 'w', 'pro', answer(3), now + 1000, c.snapshot());
     expect(c.size).toBe(2);
